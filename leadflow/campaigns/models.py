@@ -1,0 +1,147 @@
+"""Campaign groups and campaigns with their dialing parameters."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.core.exceptions import ValidationError
+from django.core.validators import MaxValueValidator, MinValueValidator
+from django.db import models
+from django.db.models.functions import Lower
+
+from leadflow.campaigns.calling_hours import default_calling_hours, validate_calling_hours
+from leadflow.core.models import TenantOwnedModel
+from leadflow.core.validators import validate_e164, validate_time_zone
+from leadflow.tenants.models import MaskSide
+
+
+class CampaignGroup(TenantOwnedModel):
+    name = models.CharField(max_length=120)
+    description = models.TextField(blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint("tenant", Lower("name"), name="campaign_group_name_unique_ci")
+        ]
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+    def clean(self) -> None:
+        self.name = (self.name or "").strip()
+        if self.name and self.tenant_id and (
+            CampaignGroup.objects.filter(tenant_id=self.tenant_id, name__iexact=self.name)
+            .exclude(pk=self.pk)
+            .exists()
+        ):
+            raise ValidationError({"name": f"A campaign group named “{self.name}” already exists."})
+
+
+class CallerIdMode(models.TextChoices):
+    FIXED = "fixed", "Fixed number"
+    RANDOM_POOL = "random_pool", "Random from a pool per country"
+
+
+def validate_caller_id_pool(value: Any) -> None:
+    """``{"US": ["+12025550143", ...], "GB": [...]}``: ISO country → E.164 numbers."""
+    if not isinstance(value, dict):
+        raise ValidationError("The caller-ID pool must map a country code to a list of numbers.")
+    for country, numbers in value.items():
+        if not (isinstance(country, str) and len(country) == 2 and country.isalpha()
+                and country.isupper()):
+            raise ValidationError(f"{country!r} is not a two-letter country code (e.g. US).")
+        if not isinstance(numbers, list) or not numbers:
+            raise ValidationError(f"{country}: give at least one number.")
+        for number in numbers:
+            try:
+                validate_e164(number)
+            except ValidationError as exc:
+                raise ValidationError(f"{country}: {exc.messages[0]}") from exc
+
+
+def _range(low: int, high: int) -> list[Any]:
+    return [MinValueValidator(low), MaxValueValidator(high)]
+
+
+class Campaign(TenantOwnedModel):
+    group = models.ForeignKey(
+        CampaignGroup, null=True, blank=True, on_delete=models.SET_NULL, related_name="campaigns"
+    )
+    # Basic settings
+    name = models.CharField(max_length=120)
+    description = models.TextField(blank=True)
+    is_active = models.BooleanField(default=True)
+    # Feedback page settings
+    feedback_timeout_seconds = models.PositiveIntegerField(
+        default=120, validators=_range(10, 3600),
+        help_text="Seconds an agent has after a call to choose a status (10–3600).",
+    )
+    lead_lease_seconds = models.PositiveIntegerField(
+        default=900, validators=_range(30, 86400),
+        help_text="How long a handed-out lead stays reserved for its agent (30–86400 s).",
+    )
+    # Calling hours
+    time_zone = models.CharField(
+        max_length=64, default="UTC", validators=[validate_time_zone],
+        help_text="Used for leads whose own time zone is unknown.",
+    )
+    calling_hours = models.JSONField(default=default_calling_hours,
+                                     validators=[validate_calling_hours])
+    # Dialing
+    assigned_limit = models.PositiveIntegerField(
+        default=0, validators=_range(0, 100000),
+        help_text="Most leads one agent may hold by permanent assignment (0 = no limit).",
+    )
+    max_attempts_per_day = models.PositiveIntegerField(
+        default=0, validators=_range(0, 1000), help_text="0 = no limit.")
+    max_attempts_total = models.PositiveIntegerField(
+        default=0, validators=_range(0, 100000), help_text="0 = no limit.")
+    min_minutes_between_calls = models.PositiveIntegerField(
+        default=0, validators=_range(0, 525600), help_text="0 = no minimum gap.")
+    caller_id_mode = models.CharField(max_length=12, choices=CallerIdMode.choices,
+                                      default=CallerIdMode.FIXED)
+    caller_id_number = models.CharField(max_length=20, blank=True, validators=[validate_e164])
+    caller_id_pool = models.JSONField(default=dict, blank=True,
+                                      validators=[validate_caller_id_pool])
+    # Masking
+    mask_phones = models.BooleanField(default=True)
+    mask_show = models.CharField(max_length=5, choices=MaskSide.choices, default=MaskSide.LAST)
+    mask_digits = models.PositiveSmallIntegerField(default=4, validators=_range(0, 15))
+
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint("tenant", Lower("name"), name="campaign_name_unique_ci")
+        ]
+        ordering = ["id"]
+
+    def __str__(self) -> str:
+        return self.name
+
+    def clean(self) -> None:
+        errors: dict[str, str] = {}
+        self.name = (self.name or "").strip()
+        if self.name and self.tenant_id and (
+            Campaign.objects.filter(tenant_id=self.tenant_id, name__iexact=self.name)
+            .exclude(pk=self.pk)
+            .exists()
+        ):
+            errors["name"] = f"A campaign named “{self.name}” already exists."
+        if self.group_id and self.tenant_id and self.group is not None and (
+            self.group.tenant_id != self.tenant_id
+        ):
+            errors["group"] = "Campaign group not found."
+        if self.caller_id_mode == CallerIdMode.FIXED and not self.caller_id_number and (
+            self.caller_id_pool
+        ):
+            errors["caller_id_number"] = (
+                "A fixed caller ID needs a number; or choose “Random from a pool”."
+            )
+        if self.caller_id_mode == CallerIdMode.RANDOM_POOL and not self.caller_id_pool:
+            errors["caller_id_pool"] = "A random caller ID needs at least one number in the pool."
+        if errors:
+            raise ValidationError(errors)

@@ -1,0 +1,32 @@
+"""``leadflow bench SCENARIO …``: benchmarks printing one JSON object per scenario."""
+
+from __future__ import annotations
+
+import json
+import sys
+from typing import Any
+
+from django.core.management.base import BaseCommand, CommandParser
+
+
+class Command(BaseCommand):
+    help = "Run a benchmark scenario and print its figures as one JSON object."
+
+    def add_arguments(self, parser: CommandParser) -> None:
+        scenarios = parser.add_subparsers(dest="scenario", required=True)
+        page = scenarios.add_parser("campaigns-page", help="All Campaigns render time")
+        page.add_argument("--leads", type=int, default=1_000_000)
+        page.add_argument("--campaigns", type=int, default=100)
+        page.add_argument("--runs", type=int, default=40)
+        page.add_argument("--warmup", type=int, default=3)
+
+    def handle(self, *args: Any, **options: Any) -> None:
+        def log(message: str) -> None:
+            print(message, file=sys.stderr, flush=True)
+
+        if options["scenario"] == "campaigns-page":
+            from leadflow.ops.bench import campaigns_page
+
+            result = campaigns_page.run(leads=options["leads"], campaigns=options["campaigns"],
+                                        runs=options["runs"], warmup=options["warmup"], log=log)
+        self.stdout.write(json.dumps(result))

@@ -1,0 +1,51 @@
+"""``leadflow run``: migrate, load the demo into an empty database, serve with a worker."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.conf import settings
+from django.core.management import call_command
+from django.core.management.base import BaseCommand, CommandParser
+
+from leadflow.ops.demo import DEMO_PASSWORD
+
+
+class Command(BaseCommand):
+    help = "Serve Leadflow (waitress) with the Huey consumer in-process."
+
+    def add_arguments(self, parser: CommandParser) -> None:
+        parser.add_argument("--host", default="127.0.0.1")
+        parser.add_argument("--port", type=int, default=8000)
+        parser.add_argument("--threads", type=int, default=8)
+        parser.add_argument("--no-worker", action="store_true",
+                            help="Do not start the in-process Huey consumer.")
+        parser.add_argument("--no-demo", action="store_true",
+                            help="Do not load the demo tenant into an empty database.")
+
+    def handle(self, *args: Any, **options: Any) -> None:
+        import waitress
+
+        from config.wsgi import application
+        from leadflow.ops.worker import start_in_process_worker
+
+        call_command("migrate", interactive=False, verbosity=0)
+        if not options["no_demo"]:
+            call_command("demo", if_empty=True)
+        consumer = None if options["no_worker"] else start_in_process_worker()
+        database = settings.DATABASES["default"]["ENGINE"].rsplit(".", 1)[-1]
+        queue = "Redis" if settings.REDIS_URL else "SQLite"
+        url = f"http://{options['host']}:{options['port']}"
+        self.stdout.write(self.style.SUCCESS(
+            f"Leadflow on {url}  (database: {database}, jobs: Huey on {queue}"
+            f"{', worker in-process' if consumer else ', no worker'})\n"
+            f"  Log in: admin / {DEMO_PASSWORD}  ·  supervisor / {DEMO_PASSWORD}  ·  "
+            f"agent1…agent10 / {DEMO_PASSWORD}\n"
+            f"  API docs: {url}/api/docs"
+        ))
+        try:
+            waitress.serve(application, host=options["host"], port=options["port"],
+                           threads=options["threads"], ident="leadflow")
+        finally:
+            if consumer is not None:
+                consumer.stop(graceful=True)

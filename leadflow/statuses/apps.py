@@ -1,0 +1,6 @@
+from django.apps import AppConfig
+
+
+class StatusesConfig(AppConfig):
+    name = "leadflow.statuses"
+    label = "statuses"

@@ -1,0 +1,23 @@
+from __future__ import annotations
+
+from django import forms
+
+from leadflow.core.validators import available_time_zones
+from leadflow.tenants.models import Tenant
+
+
+class TenantSettingsForm(forms.ModelForm):
+    time_zone = forms.ChoiceField(choices=lambda: [(z, z) for z in sorted(available_time_zones())])
+
+    class Meta:
+        model = Tenant
+        fields = ["name", "time_zone", "mask_phones", "mask_show", "mask_digits"]
+        labels = {"mask_phones": "Mask phone numbers by default", "mask_show": "Visible part",
+                  "mask_digits": "Visible digits"}
+
+
+class ApiKeyForm(forms.Form):
+    name = forms.CharField(max_length=80, help_text="Who uses it, e.g. “Salesforce sync”.")
+    allowed_ips = forms.CharField(
+        required=False, widget=forms.Textarea(attrs={"rows": 2}), label="Allowed IPs",
+        help_text="Optional: one address or CIDR network per line; empty allows any.")
