@@ -12,6 +12,8 @@ from typing import Any
 
 import dj_database_url
 
+from config.huey_config import huey_settings
+
 BASE_DIR = Path(__file__).resolve().parent.parent
 VAR_DIR = Path(os.environ.get("LEADFLOW_VAR_DIR", BASE_DIR / "var"))
 VAR_DIR.mkdir(parents=True, exist_ok=True)
@@ -35,7 +37,9 @@ if not SECRET_KEY:
         secret_file.write_text(secrets.token_urlsafe(50))
     SECRET_KEY = secret_file.read_text().strip()
 
-ALLOWED_HOSTS = os.environ.get("LEADFLOW_ALLOWED_HOSTS", "127.0.0.1,localhost,testserver").split(",")
+ALLOWED_HOSTS = os.environ.get(
+    "LEADFLOW_ALLOWED_HOSTS", "127.0.0.1,localhost,testserver"
+).split(",")
 
 INSTALLED_APPS = [
     "django.contrib.auth",
@@ -89,8 +93,9 @@ TEMPLATES = [
 DATABASE_URL = os.environ.get("DATABASE_URL", "")
 if DATABASE_URL:
     DATABASES: dict[str, Any] = {"default": dj_database_url.parse(DATABASE_URL, conn_max_age=60)}
+    # One test database per test process, so parallel runs never drop each other's.
     DATABASES["default"].setdefault("TEST", {})["NAME"] = os.environ.get(
-        "LEADFLOW_TEST_DATABASE_NAME", "test_leadflow"
+        "LEADFLOW_TEST_DATABASE_NAME", f"test_leadflow_{os.getpid()}"
     )
 else:
     DATABASES = {
@@ -136,21 +141,8 @@ WHITENOISE_AUTOREFRESH = DEBUG
 MESSAGE_STORAGE = "django.contrib.messages.storage.session.SessionStorage"
 
 REDIS_URL = os.environ.get("REDIS_URL", "")
-HUEY: dict[str, Any]
-if REDIS_URL:
-    HUEY = {
-        "huey_class": "huey.PriorityRedisHuey",
-        "name": os.environ.get("LEADFLOW_HUEY_NAME", "leadflow"),
-        "url": REDIS_URL,
-        "immediate": False,
-    }
-else:
-    HUEY = {
-        "huey_class": "huey.SqliteHuey",
-        "name": "leadflow",
-        "filename": os.environ.get("LEADFLOW_HUEY_PATH", str(VAR_DIR / "huey.sqlite3")),
-        "immediate": False,
-    }
+HUEY = huey_settings(redis_url=REDIS_URL, var_dir=VAR_DIR,
+                     name=os.environ.get("LEADFLOW_HUEY_NAME", "leadflow"))
 
 NINJA_PAGINATION_PER_PAGE = 100
 

@@ -27,6 +27,13 @@ class TenantApiKeyAuth(APIKeyHeader):
 class ManagerSessionAuth(SessionAuth):
     """The session of an admin or supervisor (CSRF-checked); agents get 401 here."""
 
+    def _get_key(self, request: HttpRequest) -> str | None:
+        # Without a session cookie there is nothing to forge: skip the CSRF check so a
+        # bad or revoked API key on POST/PATCH/DELETE answers 401, not "CSRF check Failed".
+        if self.param_name not in request.COOKIES:
+            return None
+        return super()._get_key(request)
+
     def authenticate(self, request: HttpRequest, key: str | None) -> Any:
         user = super().authenticate(request, key)
         membership = getattr(request, "membership", None)

@@ -40,9 +40,8 @@ def _figures_out(figures: CampaignFigures) -> CampaignFiguresOut:
         is_active=figures.campaign.is_active, leads_count=figures.leads_count,
         available_count=figures.available_count,
         statuses=[
-            StatusFigure(status_id=s.status.id if s.status else None,
-                         name=s.status.name if s.status else "(no status)",
-                         color=s.status.color if s.status else "#9e9e9e", count=s.count)
+            StatusFigure(status_id=s.status.id if s.status else None, name=s.name,
+                         color=s.color, count=s.count)
             for s in figures.statuses
         ],
     )

@@ -7,6 +7,7 @@ nobody dials at midnight, and it keeps "which day is it?" unambiguous.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import datetime, time
@@ -16,6 +17,7 @@ from zoneinfo import ZoneInfo
 
 from django.core.exceptions import ValidationError
 
+_HH_MM = re.compile(r"[0-9]{2}:[0-9]{2}")
 WEEKDAYS: tuple[str, ...] = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 WEEKDAY_LABELS = dict(zip(WEEKDAYS, ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday",
                                      "Saturday", "Sunday"), strict=True))
@@ -40,6 +42,10 @@ def default_calling_hours() -> dict[str, dict[str, str] | None]:
 def _parse_time(value: Any, label: str) -> time:
     if not isinstance(value, str):
         raise ValidationError(f"{label} must be a time written HH:MM.")
+    # fromisoformat alone also takes seconds, offsets ("09:00+05:00": aware times that
+    # cannot be compared with naive ones) and stray characters.
+    if not _HH_MM.fullmatch(value):
+        raise ValidationError(f"{label}: {value!r} is not a time written HH:MM.")
     try:
         return time.fromisoformat(value)
     except ValueError as exc:

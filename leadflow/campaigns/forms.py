@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from typing import Any
+from typing import Any, cast
 
 from django import forms
 from django.core.exceptions import ValidationError
@@ -23,12 +23,18 @@ SECTIONS: list[tuple[str, list[str]]] = [
 ]
 
 
+# Model fields this form edits through form fields of another name.
+MODEL_FIELD_ALIASES: dict[str, str] = {"calling_hours": "hours_mon_start",
+                                       "caller_id_pool": "caller_id_pool_text"}
+
+
 def _time_zone_choices() -> list[tuple[str, str]]:
     return [(z, z) for z in sorted(available_time_zones())]
 
 
 def format_caller_id_pool(pool: dict[str, list[str]]) -> str:
-    return "\n".join(f"{country}: {', '.join(numbers)}" for country, numbers in sorted(pool.items()))
+    lines = (f"{country}: {', '.join(numbers)}" for country, numbers in sorted(pool.items()))
+    return "\n".join(lines)
 
 
 def parse_caller_id_pool(text: str) -> dict[str, list[str]]:
@@ -80,8 +86,9 @@ class CampaignForm(forms.ModelForm):
 
     def __init__(self, *args: Any, tenant: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["group"].queryset = CampaignGroup.objects.filter(tenant=tenant)
-        self.fields["group"].empty_label = "Campaigns without a group"
+        group_field = cast(forms.ModelChoiceField, self.fields["group"])
+        group_field.queryset = CampaignGroup.objects.filter(tenant=tenant)
+        group_field.empty_label = "Campaigns without a group"
         hours = self.instance.calling_hours or {}
         for day in WEEKDAYS:
             window = hours.get(day)
@@ -124,11 +131,22 @@ class CampaignForm(forms.ModelForm):
             except ValidationError as exc:
                 self.add_error(f"hours_{day}_start", exc.messages[0])
         data["calling_hours"] = hours
+        self.instance.calling_hours = hours
         try:
             data["caller_id_pool"] = parse_caller_id_pool(data.get("caller_id_pool_text") or "")
+            # The model's own checks (run next by the ModelForm) must see the new pool.
+            self.instance.caller_id_pool = data["caller_id_pool"]
         except ValidationError as exc:
             self.add_error("caller_id_pool_text", exc.messages[0])
         return data
+
+    def add_error(self, field: str | None, error: Any) -> None:
+        # Model validation names calling_hours / caller_id_pool, which this form edits
+        # through other fields; a field name the form lacks would raise ValueError.
+        if field is None and isinstance(error, ValidationError) and hasattr(error, "error_dict"):
+            error = ValidationError({MODEL_FIELD_ALIASES.get(name, name): errors
+                                     for name, errors in error.error_dict.items()})
+        super().add_error(field, error)
 
     def service_fields(self) -> dict[str, Any]:
         """The cleaned values as keyword arguments of campaign_create / campaign_update."""
@@ -150,4 +168,5 @@ class CampaignGroupForm(forms.Form):
         super().__init__(*args, **kwargs)
         self.campaigns = list(Campaign.objects.filter(tenant=tenant)
                               .select_related("group").order_by("name"))
-        self.fields["campaign_ids"].choices = [(c.id, c.name) for c in self.campaigns]
+        choices = [(c.id, c.name) for c in self.campaigns]
+        cast(forms.ChoiceField, self.fields["campaign_ids"]).choices = choices

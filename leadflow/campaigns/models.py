@@ -15,6 +15,21 @@ from leadflow.core.validators import validate_e164, validate_time_zone
 from leadflow.tenants.models import MaskSide
 
 
+def clean_name_and_text(instance: CampaignGroup | Campaign) -> dict[str, str]:
+    """Strip the name; refuse a name that was only spaces and text PostgreSQL cannot
+    store (NUL characters). Field validation runs before ``clean()``, so both checks
+    must be made here."""
+    errors: dict[str, str] = {}
+    raw_name = instance.name or ""
+    instance.name = raw_name.strip()
+    if raw_name and not instance.name:
+        errors["name"] = "This field cannot be blank."
+    for field in ("name", "description"):
+        if "\x00" in (getattr(instance, field) or ""):
+            errors[field] = "Null characters are not allowed."
+    return errors
+
+
 class CampaignGroup(TenantOwnedModel):
     name = models.CharField(max_length=120)
     description = models.TextField(blank=True)
@@ -30,7 +45,9 @@ class CampaignGroup(TenantOwnedModel):
         return self.name
 
     def clean(self) -> None:
-        self.name = (self.name or "").strip()
+        errors = clean_name_and_text(self)
+        if errors:
+            raise ValidationError(errors)
         if self.name and self.tenant_id and (
             CampaignGroup.objects.filter(tenant_id=self.tenant_id, name__iexact=self.name)
             .exclude(pk=self.pk)
@@ -123,9 +140,8 @@ class Campaign(TenantOwnedModel):
         return self.name
 
     def clean(self) -> None:
-        errors: dict[str, str] = {}
-        self.name = (self.name or "").strip()
-        if self.name and self.tenant_id and (
+        errors = clean_name_and_text(self)
+        if "name" not in errors and self.name and self.tenant_id and (
             Campaign.objects.filter(tenant_id=self.tenant_id, name__iexact=self.name)
             .exclude(pk=self.pk)
             .exists()

@@ -51,8 +51,16 @@ def campaign_groups_for_tenant(tenant: Tenant) -> QuerySet[CampaignGroup]:
 
 @dataclass
 class StatusCount:
-    status: LeadStatus | None
+    status: LeadStatus | None  # None: leads without a status
     count: int
+    name: str
+    color: str
+
+    @classmethod
+    def of(cls, status: LeadStatus | None, count: int) -> StatusCount:
+        if status is None:
+            return cls(status=None, count=count, name="(no status)", color="#9e9e9e")
+        return cls(status=status, count=count, name=status.name, color=status.color)
 
 
 @dataclass
@@ -75,11 +83,12 @@ def campaign_figures(
 ) -> dict[int, CampaignFigures]:
     """Leads count, currently available leads and per-status counts for ``campaigns``.
 
-    1. One grouped count of leads per (campaign, status).
-    2. One grouped count of not-blacklisted, not-frozen leads per (campaign, zone set).
-    3. In Python, for each active campaign, the zone sets inside its calling window now
-       (leads without a zone use the campaign's default zone); sum their counts.
-    Two scans regardless of the number of campaigns; no per-row time-zone arithmetic.
+    1. One grouped count per (campaign, status, zone set): all leads, and those neither
+       blacklisted nor frozen now. On PostgreSQL this is one index-only scan of
+       ``lead_table_figures`` whatever the number of campaigns.
+    2. In Python, fold it into per-status counts, and for each active campaign sum the
+       zone sets inside its calling window now (leads without a zone use the campaign's
+       default zone). The open zone sets are computed once per campaign, never per row.
     """
     at = at or clock.now()
     by_id = {c.id: CampaignFigures(campaign=c) for c in campaigns}
@@ -87,36 +96,39 @@ def campaign_figures(
         return by_id
     ids = list(by_id)
 
-    statuses = {s.id: s for s in LeadStatus.objects.filter(tenant=tenant, campaign_id__in=ids)}
-    status_counts: dict[int, dict[int | None, int]] = defaultdict(dict)
-    for row in (
-        Lead.objects.filter(tenant=tenant, campaign_id__in=ids)
-        .values("campaign_id", "status_id").annotate(n=Count("*")).order_by()
+    statuses_by_campaign: dict[int, list[LeadStatus]] = defaultdict(list)
+    for status in LeadStatus.objects.filter(tenant=tenant, campaign_id__in=ids).order_by(
+        "campaign_id", "position", "id"
     ):
-        status_counts[row["campaign_id"]][row["status_id"]] = row["n"]
+        statuses_by_campaign[status.campaign_id].append(status)
 
-    zone_counts: dict[int, dict[int | None, int]] = defaultdict(dict)
-    active_ids = [c.id for c in campaigns if c.is_active]
-    if active_ids:
-        for row in (
-            Lead.objects.filter(tenant=tenant, campaign_id__in=active_ids, is_blacklisted=False)
-            .filter(Q(frozen_until__isnull=True) | Q(frozen_until__lte=at))
-            .values("campaign_id", "zone_set_id").annotate(n=Count("*")).order_by()
-        ):
-            zone_counts[row["campaign_id"]][row["zone_set_id"]] = row["n"]
+    status_counts: dict[int, dict[int | None, int]] = defaultdict(lambda: defaultdict(int))
+    zone_counts: dict[int, dict[int | None, int]] = defaultdict(lambda: defaultdict(int))
+    not_frozen = Q(frozen_until__isnull=True) | Q(frozen_until__lte=at)
+    # values_list: tuples, not dicts; with ~100 campaigns × 11 statuses × 15 zone sets
+    # the row count reaches tens of thousands and dict building would dominate.
+    rows = (
+        Lead.objects.filter(tenant=tenant, campaign_id__in=ids)
+        .values("campaign_id", "status_id", "zone_set_id")
+        .annotate(n=Count("*"),
+                  free=Count("campaign_id", filter=Q(is_blacklisted=False) & not_frozen))
+        .order_by()
+        .values_list("campaign_id", "status_id", "zone_set_id", "n", "free")
+    )
+    for campaign_id, status_id, zone_set_id, n, free in rows:
+        status_counts[campaign_id][status_id] += n
+        if free:
+            zone_counts[campaign_id][zone_set_id] += free
 
     zone_sets = list(ZoneSet.objects.all())
     for campaign_id, figures in by_id.items():
         campaign = figures.campaign
         counts = status_counts.get(campaign_id, {})
         figures.leads_count = sum(counts.values())
-        figures.statuses = [
-            StatusCount(status=s, count=counts.get(s.id, 0))
-            for s in sorted((s for s in statuses.values() if s.campaign_id == campaign_id),
-                            key=lambda s: (s.position, s.id))
-        ]
+        figures.statuses = [StatusCount.of(s, counts.get(s.id, 0))
+                            for s in statuses_by_campaign.get(campaign_id, [])]
         if None in counts:
-            figures.statuses.append(StatusCount(status=None, count=counts[None]))
+            figures.statuses.append(StatusCount.of(None, counts[None]))
         if campaign.is_active and campaign_id in zone_counts:
             windows = parse_calling_hours(campaign.calling_hours)
             open_ids = open_zone_set_ids(windows, zone_sets, at)

@@ -25,6 +25,9 @@ CAMPAIGN_FIELDS: frozenset[str] = frozenset({
 })
 
 
+_MAX_ID = 2**63 - 1  # BigAutoField
+
+
 def _reject_unknown_fields(fields: Iterable[str]) -> None:
     unknown = sorted(set(fields) - CAMPAIGN_FIELDS)
     if unknown:
@@ -89,15 +92,20 @@ def campaign_delete(*, tenant: Tenant, campaign_id: int) -> int:
     """Delete a campaign with its leads and statuses; return how many leads went with it."""
     campaign = campaign_get(tenant=tenant, campaign_id=campaign_id, for_update=True)
     # Leads reference statuses with PROTECT, so they go first, in one statement.
-    lead_count, _ = Lead.objects.filter(tenant=tenant, campaign=campaign).delete()
+    # delete() totals every cascaded row too; count the leads alone.
+    _, per_model = Lead.objects.filter(tenant=tenant, campaign=campaign).delete()
     campaign.delete()
-    return lead_count
+    return per_model.get(Lead._meta.label, 0)
 
 
 def _set_group_members(*, tenant: Tenant, group: CampaignGroup, campaign_ids: list[int]) -> None:
     """Make exactly ``campaign_ids`` the group's campaigns; a campaign moves from its old group."""
     wanted = set(campaign_ids)
-    found = set(Campaign.objects.filter(tenant=tenant, id__in=wanted).values_list("id", flat=True))
+    # An id outside the column's range cannot exist; SQLite would overflow on it in IN (…).
+    searchable = {i for i in wanted if 0 < i <= _MAX_ID}
+    found = set(
+        Campaign.objects.filter(tenant=tenant, id__in=searchable).values_list("id", flat=True)
+    )
     missing = sorted(wanted - found)
     if missing:
         raise ValidationError(

@@ -46,16 +46,18 @@ class Lead(TenantOwnedModel):
     callback_at = models.DateTimeField(null=True, blank=True)
     attempts = models.PositiveIntegerField(default=0)
     last_call_at = models.DateTimeField(null=True, blank=True)
+    custom_fields = models.JSONField(default=dict, blank=True)
     created_at = models.DateTimeField(db_index=True)
 
     class Meta:
         indexes = [
-            # Campaign table: leads per status (index-only scan on PostgreSQL).
-            models.Index(fields=["campaign", "status"], name="lead_campaign_status"),
-            # Campaign table: "available now" counts by zone set, without blacklisted rows.
-            models.Index(fields=["campaign", "zone_set", "frozen_until"],
-                         name="lead_campaign_zone_frozen",
-                         condition=models.Q(is_blacklisted=False)),
+            # The campaign table's figures come from one index-only scan of this index:
+            # counts per (campaign, status, zone set), "available" from the last two columns.
+            models.Index(
+                fields=["tenant", "campaign", "status", "zone_set", "is_blacklisted",
+                        "frozen_until"],
+                name="lead_table_figures",
+            ),
             models.Index(fields=["tenant", "phone"], name="lead_tenant_phone"),
         ]
 

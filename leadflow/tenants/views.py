@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from django.contrib import messages
+from django.contrib.auth.models import User
 from django.core.exceptions import ValidationError
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
@@ -41,8 +42,9 @@ def api_key_list(request: HttpRequest) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         try:
             api_key, new_secret = services.api_key_create(
-                tenant=tenant, name=form.cleaned_data["name"], created_by=request.user,
-                allowed_ips=form.cleaned_data["allowed_ips"])  # type: ignore[arg-type]
+                tenant=tenant, name=form.cleaned_data["name"],
+                created_by=request.user if isinstance(request.user, User) else None,
+                allowed_ips=form.cleaned_data["allowed_ips"])
             form = ApiKeyForm()
             messages.success(request, f"API key “{api_key.name}” created. Copy it now: "
                                       "it will not be shown again.")
