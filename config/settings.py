@@ -153,3 +153,8 @@ LOGGING = {
     "root": {"handlers": ["console"], "level": os.environ.get("LEADFLOW_LOG_LEVEL", "INFO")},
     "loggers": {"huey": {"level": "WARNING"}},
 }
+
+# Lead files larger than this are refused before they are read.
+LEADFLOW_MAX_UPLOAD_MB = int(os.environ.get("LEADFLOW_MAX_UPLOAD_MB", "300"))
+# Uploads stream to a temporary file past 2.5 MB instead of memory.
+FILE_UPLOAD_MAX_MEMORY_SIZE = 2_621_440

@@ -27,6 +27,7 @@ api = NinjaAPI(
     openapi_url="/openapi.json",
 )
 api.add_router("/", campaigns_router)
+api.add_router("/", "leadflow.statuses.api.router")
 
 
 @api.exception_handler(DomainError)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from django.http import HttpRequest
-from ninja import Router
+from ninja import Router, Status
 
 from leadflow.api.auth import request_tenant
 from leadflow.campaigns import selectors, services
@@ -53,9 +53,9 @@ def list_campaign_groups(request: HttpRequest) -> list[CampaignGroupOut]:
 
 
 @router.post("/campaign-groups", response={201: CampaignGroupOut})
-def create_campaign_group(request: HttpRequest, payload: CampaignGroupIn) -> tuple[int, object]:
+def create_campaign_group(request: HttpRequest, payload: CampaignGroupIn) -> Status[object]:
     group = services.campaign_group_create(tenant=request_tenant(request), **payload.model_dump())
-    return 201, _group_out(group)
+    return Status(201, _group_out(group))
 
 
 @router.get("/campaign-groups/{group_id}", response=CampaignGroupOut)
@@ -87,9 +87,10 @@ def list_campaigns(request: HttpRequest) -> list[Campaign]:
 
 
 @router.post("/campaigns", response={201: CampaignOut})
-def create_campaign(request: HttpRequest, payload: CampaignIn) -> tuple[int, Campaign]:
-    return 201, services.campaign_create(tenant=request_tenant(request),
-                                         **settings_payload(payload))
+def create_campaign(request: HttpRequest, payload: CampaignIn) -> Status[Campaign]:
+    campaign = services.campaign_create(tenant=request_tenant(request),
+                                        **settings_payload(payload))
+    return Status(201, campaign)
 
 
 @router.get("/campaigns/{campaign_id}", response=CampaignOut)

@@ -143,9 +143,15 @@ class CampaignForm(forms.ModelForm):
     def add_error(self, field: str | None, error: Any) -> None:
         # Model validation names calling_hours / caller_id_pool, which this form edits
         # through other fields; a field name the form lacks would raise ValueError.
+        # When the form already refused that input, its own message is the precise one.
         if field is None and isinstance(error, ValidationError) and hasattr(error, "error_dict"):
-            error = ValidationError({MODEL_FIELD_ALIASES.get(name, name): errors
-                                     for name, errors in error.error_dict.items()})
+            errors = {MODEL_FIELD_ALIASES.get(name, name): messages
+                      for name, messages in error.error_dict.items()
+                      if not (name in MODEL_FIELD_ALIASES
+                              and MODEL_FIELD_ALIASES[name] in self.errors)}
+            if not errors:
+                return
+            error = ValidationError(errors)
         super().add_error(field, error)
 
     def service_fields(self) -> dict[str, Any]:

@@ -131,7 +131,9 @@ def _group_form_page(request: HttpRequest, group_id: int | None) -> HttpResponse
             return redirect("group_list")
         except (ValidationError, DomainError) as exc:
             add_service_errors(form, exc)
-    selected = {int(v) for v in (form["campaign_ids"].value() or [])}
+    # Re-shown after an error: a tampered value ("abc") is simply not selected, not a 500.
+    selected = {int(v) for v in (form["campaign_ids"].value() or [])
+                if isinstance(v, int) or str(v).isdecimal()}
     return render(request, "campaigns/group_form.html", {
         "form": form, "group": group, "campaigns": form.campaigns, "selected": selected,
     }, status=400 if form.errors else 200)

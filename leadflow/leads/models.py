@@ -27,27 +27,53 @@ class ZoneSet(models.Model):
         return self.key.split("|")
 
 
+class TimeZoneSource(models.TextChoices):
+    """Where a lead's time zone came from, in the order they are tried."""
+
+    EXPLICIT = "explicit", "Explicit time zone"
+    REGION = "region", "Region / state"
+    POSTAL = "postal", "Postal code"
+    PHONE = "phone", "Phone number"
+    CAMPAIGN = "campaign", "Campaign default"
+
+
 class Lead(TenantOwnedModel):
+    # Foreign keys here carry no index of their own: every lookup goes through the
+    # composite indexes in Meta, and each extra index costs every insert and update
+    # (an import of a million rows pays for each one).
+    tenant = models.ForeignKey("tenants.Tenant", on_delete=models.CASCADE, related_name="+",
+                               db_index=False)
     campaign = models.ForeignKey("campaigns.Campaign", on_delete=models.CASCADE,
-                                 related_name="leads")
+                                 related_name="leads", db_index=False)
     phone = models.CharField(max_length=20, help_text="E.164")
+    phone_extension = models.CharField(max_length=10, blank=True)
+    alt_phones = models.JSONField(default=list, blank=True, help_text="Further E.164 numbers.")
     first_name = models.CharField(max_length=80, blank=True)
     last_name = models.CharField(max_length=80, blank=True)
+    email = models.CharField(max_length=254, blank=True)
     country = models.CharField(max_length=2, blank=True)
+    region = models.CharField(max_length=64, blank=True, help_text="State / province code.")
+    postal_code = models.CharField(max_length=16, blank=True)
+    language = models.CharField(max_length=16, blank=True)
     zone_set = models.ForeignKey(ZoneSet, null=True, blank=True, on_delete=models.PROTECT,
-                                 related_name="+")
+                                 related_name="+", db_index=False)
+    tz_source = models.CharField(max_length=8, choices=TimeZoneSource.choices,
+                                 default=TimeZoneSource.CAMPAIGN)
+    external_id = models.CharField(max_length=100, blank=True, help_text="The CRM's id.")
+    source = models.CharField(max_length=100, blank=True, help_text="Affiliate / source.")
     status = models.ForeignKey("statuses.LeadStatus", null=True, blank=True,
-                               on_delete=models.PROTECT, related_name="leads")
+                               on_delete=models.PROTECT, related_name="leads", db_index=False)
     weight = models.IntegerField(default=0)
     frozen_until = models.DateTimeField(null=True, blank=True)
     is_blacklisted = models.BooleanField(default=False)
     assigned_agent = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True,
-                                       on_delete=models.SET_NULL, related_name="+")
+                                       on_delete=models.SET_NULL, related_name="+",
+                                       db_index=False)
     callback_at = models.DateTimeField(null=True, blank=True)
     attempts = models.PositiveIntegerField(default=0)
     last_call_at = models.DateTimeField(null=True, blank=True)
     custom_fields = models.JSONField(default=dict, blank=True)
-    created_at = models.DateTimeField(db_index=True)
+    created_at = models.DateTimeField()
 
     class Meta:
         indexes = [
@@ -58,8 +84,151 @@ class Lead(TenantOwnedModel):
                         "frozen_until"],
                 name="lead_table_figures",
             ),
+            # Deduplication lookups: by phone in a campaign or the tenant, by CRM id.
             models.Index(fields=["tenant", "phone"], name="lead_tenant_phone"),
+            models.Index(fields=["campaign", "phone"], name="lead_campaign_phone"),
+            models.Index(fields=["tenant", "external_id"], name="lead_tenant_external_id",
+                         condition=~models.Q(external_id="")),
+            # Status deletes (PROTECT) and moves look leads up by status.
+            models.Index(fields=["status"], name="lead_status"),
+            # Permanently assigned leads are few: a small partial index serves the
+            # Assigned Limit count and the agent's own queue.
+            models.Index(fields=["assigned_agent", "campaign"], name="lead_assigned_agent",
+                         condition=models.Q(assigned_agent__isnull=False)),
         ]
 
     def __str__(self) -> str:
         return f"{self.phone} ({self.first_name} {self.last_name})".strip()
+
+
+class CustomFieldType(models.TextChoices):
+    TEXT = "text", "Text"
+    NUMBER = "number", "Number"
+    DATE = "date", "Date"
+    BOOLEAN = "boolean", "Yes / no"
+
+
+class CampaignField(TenantOwnedModel):
+    """A custom lead field of a campaign: the keys of ``Lead.custom_fields`` it knows."""
+
+    campaign = models.ForeignKey("campaigns.Campaign", on_delete=models.CASCADE,
+                                 related_name="custom_field_definitions")
+    key = models.SlugField(max_length=50)
+    label = models.CharField(max_length=80)
+    field_type = models.CharField(max_length=8, choices=CustomFieldType.choices,
+                                  default=CustomFieldType.TEXT)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["campaign", "key"],
+                                               name="campaign_field_key_unique")]
+        ordering = ["key"]
+
+    def __str__(self) -> str:
+        return self.label
+
+
+class DncEntry(TenantOwnedModel):
+    """A do-not-call number: tenant-wide when ``campaign`` is empty, else for one campaign."""
+
+    phone = models.CharField(max_length=20, help_text="E.164")
+    campaign = models.ForeignKey("campaigns.Campaign", null=True, blank=True,
+                                 on_delete=models.CASCADE, related_name="dnc_entries")
+    expires_at = models.DateTimeField(null=True, blank=True)
+    reason = models.CharField(max_length=200, blank=True)
+    added_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True,
+                                 on_delete=models.SET_NULL, related_name="+")
+    added_via = models.CharField(max_length=100, blank=True,
+                                 help_text="manual, upload #12, api, status “Do Not Call”…")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [
+            # NULL campaigns are distinct in a unique index, so tenant scope needs its own.
+            models.UniqueConstraint(fields=["tenant", "phone"], name="dnc_tenant_phone_unique",
+                                    condition=models.Q(campaign__isnull=True)),
+            models.UniqueConstraint(fields=["tenant", "campaign", "phone"],
+                                    name="dnc_campaign_phone_unique",
+                                    condition=models.Q(campaign__isnull=False)),
+        ]
+        ordering = ["-created_at"]
+        verbose_name = "do-not-call entry"
+        verbose_name_plural = "do-not-call entries"
+
+    def __str__(self) -> str:
+        return self.phone
+
+
+class ImportKind(models.TextChoices):
+    LEADS = "leads", "Leads"
+    DNC = "dnc", "Do-not-call numbers"
+
+
+class ImportState(models.TextChoices):
+    UPLOADED = "uploaded", "Uploaded"
+    QUEUED = "queued", "Queued"
+    RUNNING = "running", "Running"
+    DONE = "done", "Done"
+    FAILED = "failed", "Failed"
+
+
+class ImportJob(TenantOwnedModel):
+    """One uploaded file and its import: mapping, options, progress and outcome counts.
+
+    ``processed_rows`` is the checkpoint: it advances in the same transaction as the
+    batch it counts, so a killed import resumes after the last committed batch.
+    """
+
+    kind = models.CharField(max_length=8, choices=ImportKind.choices, default=ImportKind.LEADS)
+    campaign = models.ForeignKey("campaigns.Campaign", null=True, blank=True,
+                                 on_delete=models.CASCADE, related_name="imports")
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True,
+                                   on_delete=models.SET_NULL, related_name="+")
+    file_name = models.CharField(max_length=255)
+    file_path = models.CharField(max_length=500)
+    file_size = models.BigIntegerField(default=0)
+    file_format = models.CharField(max_length=4, default="csv")
+    encoding = models.CharField(max_length=32, blank=True)
+    delimiter = models.CharField(max_length=2, blank=True)
+    headers = models.JSONField(default=list)
+    mapping = models.JSONField(default=dict, blank=True)
+    options = models.JSONField(default=dict, blank=True)
+    warnings = models.JSONField(default=list, blank=True)
+    state = models.CharField(max_length=8, choices=ImportState.choices,
+                             default=ImportState.UPLOADED)
+    error_message = models.TextField(blank=True)
+    total_rows = models.PositiveIntegerField(default=0)
+    processed_rows = models.PositiveIntegerField(default=0)
+    imported = models.PositiveIntegerField(default=0)
+    updated = models.PositiveIntegerField(default=0)
+    duplicates = models.PositiveIntegerField(default=0)
+    rejected = models.PositiveIntegerField(default=0)
+    dnc_skipped = models.PositiveIntegerField(default=0)
+    blacklisted = models.PositiveIntegerField(default=0)
+    created_at = models.DateTimeField(auto_now_add=True)
+    started_at = models.DateTimeField(null=True, blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return f"Import #{self.pk} {self.file_name}"
+
+    @property
+    def outcome_total(self) -> int:
+        return self.imported + self.updated + self.duplicates + self.rejected + self.dnc_skipped
+
+
+class ImportRowError(models.Model):
+    job = models.ForeignKey(ImportJob, on_delete=models.CASCADE, related_name="row_errors")
+    row_number = models.PositiveIntegerField(help_text="1 = the first data row after the header")
+    column = models.CharField(max_length=255, blank=True)
+    value = models.CharField(max_length=500, blank=True)
+    reason = models.CharField(max_length=500)
+
+    class Meta:
+        ordering = ["row_number", "id"]
+        indexes = [models.Index(fields=["job", "row_number"], name="import_error_job_row")]
+
+    def __str__(self) -> str:
+        return f"row {self.row_number}: {self.reason}"

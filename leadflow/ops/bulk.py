@@ -13,7 +13,8 @@ from leadflow.ops.leadgen import LeadRow
 BATCH = 5_000
 _COLUMNS = ("tenant_id", "campaign_id", "phone", "first_name", "last_name", "country",
             "zone_set_id", "status_id", "weight", "frozen_until", "is_blacklisted", "attempts",
-            "created_at", "custom_fields")
+            "created_at", "custom_fields", "alt_phones", "phone_extension", "email", "region",
+            "postal_code", "language", "tz_source", "external_id", "source")
 
 
 def insert_leads(*, tenant_id: int, campaign_id: int, rows: Iterable[LeadRow]) -> int:
@@ -45,4 +46,5 @@ def _copy_batch(tenant_id: int, campaign_id: int, batch: list[LeadRow]) -> None:
             for r in batch:
                 copy.write_row((tenant_id, campaign_id, r.phone, r.first_name, r.last_name,
                                 r.country, r.zone_set_id, r.status_id, r.weight, r.frozen_until,
-                                r.is_blacklisted, 0, r.created_at, "{}"))
+                                r.is_blacklisted, 0, r.created_at, "{}", "[]", "", "", "", "",
+                                "", "phone", "", ""))

@@ -34,3 +34,36 @@ DEFAULT_STATUSES: list[dict[str, Any]] = [
      "is_do_not_call": True},
     {"name": "Converted", "color": "#43a047", "is_dialable": False, "is_final": True},
 ]
+
+# --- the default workflow -------------------------------------------------------------
+#
+# Rows are "from" statuses, each listing the "to" statuses agents may choose after a
+# call on a lead in that status. The rationale:
+# * nobody chooses "New": it is a system status (its required fields contradict);
+# * from every open status (New and the retry/callback statuses) any outcome may follow,
+#   the same status again included (No Answer → No Answer is the common case);
+# * final statuses are not dialled, so a call on them is an exception (an inbound call,
+#   a lead moved by hand): only the outcomes that still make sense are offered;
+# * "Do Not Call" is reachable from every status but itself: a do-not-call request can
+#   come on any call and must always be recordable; from "Do Not Call" nothing follows.
+_AGENT_CHOICES: list[str] = [s["name"] for s in DEFAULT_STATUSES if s["name"] != "New"]
+_OPEN_STATUSES: list[str] = [s["name"] for s in DEFAULT_STATUSES if not s.get("is_final")]
+
+DEFAULT_WORKFLOW: dict[str, list[str]] = {
+    **{name: _AGENT_CHOICES for name in _OPEN_STATUSES},
+    "Not Interested": ["Converted", "Do Not Call"],
+    "Wrong Number": ["Do Not Call"],
+    "Do Not Call": [],
+    "Converted": ["Do Not Call"],
+}
+
+# Time exclusions on cells, by "to" status, applied to every row that allows it.
+# "Call Again - Personal" assigns the lead permanently to the agent. Once a lead has been
+# in the campaign for 30 days *and* is already permanently held, the agent can no longer
+# renew the hold with another "Call Again - Personal": the lead gets an outcome or goes
+# back to the pool ("Call Again - General"). Without it one agent could keep a lead
+# forever. Leads not yet held are unaffected (mode "when permanent").
+DEFAULT_EXCLUSIONS: dict[str, dict[str, Any]] = {
+    "Call Again - Personal": {"exclude_from_day": 30, "exclude_to_day": 3650,
+                              "exclude_mode": "when_permanent"},
+}

@@ -10,5 +10,6 @@ urlpatterns = [
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("workspace/", views.workspace, name="workspace"),
     path("", include("leadflow.campaigns.urls")),
+    path("", include("leadflow.statuses.urls")),
     path("tenant/", include("leadflow.tenants.urls")),
 ]

@@ -42,19 +42,54 @@ OPEN_ALL_WEEK: dict[str, dict[str, str] | None] = {
 }
 
 
+class _SharedChromium:
+    """One Playwright driver and one Chromium per test process.
+
+    Other apps' conftests import these fixtures, and pytest then sees one session fixture
+    per importing conftest. A second ``sync_playwright()`` inside the first one's event loop
+    fails, so every copy shares this instance; the last one to finish closes it.
+    """
+
+    def __init__(self) -> None:
+        self.users = 0
+        self.playwright: Playwright | None = None
+        self.browser: Browser | None = None
+
+    def acquire(self) -> tuple[Playwright, Browser]:
+        if self.playwright is None or self.browser is None:
+            self.playwright = sync_playwright().start()
+            self.browser = self.playwright.chromium.launch(
+                executable_path=CHROMIUM_PATH, headless=True, args=CHROMIUM_ARGS
+            )
+        self.users += 1
+        return self.playwright, self.browser
+
+    def release(self) -> None:
+        self.users -= 1
+        if self.users > 0:
+            return
+        if self.browser is not None:
+            self.browser.close()
+        if self.playwright is not None:
+            self.playwright.stop()
+        self.playwright = self.browser = None
+
+
+_chromium = _SharedChromium()
+
+
 @pytest.fixture(scope="session")
 def playwright() -> Iterator[Playwright]:
-    with sync_playwright() as instance:
-        yield instance
+    instance, _ = _chromium.acquire()
+    yield instance
+    _chromium.release()
 
 
 @pytest.fixture(scope="session")
-def browser(playwright: Playwright) -> Iterator[Browser]:
-    browser = playwright.chromium.launch(
-        executable_path=CHROMIUM_PATH, headless=True, args=CHROMIUM_ARGS
-    )
-    yield browser
-    browser.close()
+def browser() -> Iterator[Browser]:
+    _, chromium = _chromium.acquire()
+    yield chromium
+    _chromium.release()
 
 
 @pytest.fixture

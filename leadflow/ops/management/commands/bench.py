@@ -19,6 +19,8 @@ class Command(BaseCommand):
         page.add_argument("--campaigns", type=int, default=100)
         page.add_argument("--runs", type=int, default=40)
         page.add_argument("--warmup", type=int, default=3)
+        importing = scenarios.add_parser("import", help="lead file import throughput")
+        importing.add_argument("--rows", type=int, default=1_000_000)
 
     def handle(self, *args: Any, **options: Any) -> None:
         def log(message: str) -> None:
@@ -29,4 +31,8 @@ class Command(BaseCommand):
 
             result = campaigns_page.run(leads=options["leads"], campaigns=options["campaigns"],
                                         runs=options["runs"], warmup=options["warmup"], log=log)
+        else:
+            from leadflow.ops.bench import import_file
+
+            result = import_file.run(rows=options["rows"], log=log)
         self.stdout.write(json.dumps(result))

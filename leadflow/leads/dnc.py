@@ -1,0 +1,134 @@
+"""Do-not-call list: services and selectors.
+
+``Lead.is_blacklisted`` mirrors "an unexpired DNC entry covers this lead's phone"
+(tenant-wide entries cover every campaign). It is refreshed set-based whenever entries
+change and by a periodic sweep when entries expire, so counts and claims can filter on
+one boolean column instead of joining the DNC table.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import datetime
+
+from django.contrib.auth.models import User
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.db.models import Exists, OuterRef, Q, QuerySet
+
+from leadflow.campaigns.models import Campaign
+from leadflow.core import clock
+from leadflow.core.errors import NotFoundError
+from leadflow.leads.intake.phones import PhoneError, parse_phone
+from leadflow.leads.models import DncEntry, Lead
+from leadflow.tenants.models import Tenant
+
+
+def _active(at: datetime) -> Q:
+    return Q(expires_at__isnull=True) | Q(expires_at__gt=at)
+
+
+def dnc_blocked_phones(
+    *, tenant: Tenant, campaign_id: int | None, phones: Iterable[str], at: datetime | None = None
+) -> set[str]:
+    """The phones among ``phones`` that an unexpired entry blocks for ``campaign_id``."""
+    scope = Q(campaign__isnull=True)
+    if campaign_id is not None:
+        scope |= Q(campaign_id=campaign_id)
+    return set(
+        DncEntry.objects.filter(scope, _active(at or clock.now()), tenant=tenant,
+                                phone__in=list(set(phones)))
+        .values_list("phone", flat=True)
+    )
+
+
+def dnc_refresh_leads(*, tenant: Tenant, phones: Iterable[str] | None = None,
+                      at: datetime | None = None) -> int:
+    """Recompute ``is_blacklisted`` for the tenant's leads with ``phones`` (all when None).
+
+    One UPDATE per direction, each touching only rows whose flag is wrong.
+    """
+    at = at or clock.now()
+    covering = DncEntry.objects.filter(
+        _active(at), tenant=tenant, phone=OuterRef("phone")
+    ).filter(Q(campaign__isnull=True) | Q(campaign_id=OuterRef("campaign_id")))
+    leads = Lead.objects.filter(tenant=tenant)
+    if phones is not None:
+        leads = leads.filter(phone__in=list(set(phones)))
+    changed = leads.filter(is_blacklisted=False).filter(Exists(covering)).update(
+        is_blacklisted=True)
+    changed += leads.filter(is_blacklisted=True).exclude(Exists(covering)).update(
+        is_blacklisted=False)
+    return changed
+
+
+def normalise_dnc_phone(raw: str, default_region: str = "") -> str:
+    try:
+        return parse_phone(raw, default_region).e164
+    except PhoneError as exc:
+        raise ValidationError({"phone": f"{raw!r}: {exc}."}) from exc
+
+
+@transaction.atomic
+def dnc_entry_add(
+    *, tenant: Tenant, phone: str, campaign_id: int | None = None,
+    expires_at: datetime | None = None, reason: str = "", added_by: User | None = None,
+    added_via: str = "manual", default_region: str = "",
+) -> DncEntry:
+    """Add (or renew) a number; leads with it become blacklisted in the same transaction."""
+    e164 = normalise_dnc_phone(phone, default_region)
+    campaign = None
+    if campaign_id is not None:
+        campaign = Campaign.objects.filter(tenant=tenant, id=campaign_id).first()
+        if campaign is None:
+            raise ValidationError({"campaign_id": f"Campaign {campaign_id} not found."})
+    if expires_at is not None and expires_at <= clock.now():
+        raise ValidationError({"expires_at": "The expiry must be in the future."})
+    if len(reason) > 200:
+        raise ValidationError({"reason": "The reason is longer than 200 characters."})
+    # select_for_update: two concurrent adds of one number update one row, never two.
+    entry = (DncEntry.objects.select_for_update()
+             .filter(tenant=tenant, campaign=campaign, phone=e164).first())
+    if entry is None:
+        entry = DncEntry(tenant=tenant, campaign=campaign, phone=e164)
+    entry.expires_at, entry.reason = expires_at, reason
+    entry.added_by, entry.added_via = added_by, added_via
+    entry.save()
+    dnc_refresh_leads(tenant=tenant, phones=[e164])
+    return entry
+
+
+@transaction.atomic
+def dnc_entry_remove(*, tenant: Tenant, entry_id: int) -> DncEntry:
+    entry = DncEntry.objects.filter(tenant=tenant, id=entry_id).first()
+    if entry is None:
+        raise NotFoundError(f"Do-not-call entry {entry_id} not found.")
+    entry.delete()
+    dnc_refresh_leads(tenant=tenant, phones=[entry.phone])
+    return entry
+
+
+def dnc_entries_search(*, tenant: Tenant, query: str = "",
+                       campaign_id: int | None = None) -> QuerySet[DncEntry]:
+    entries = DncEntry.objects.filter(tenant=tenant).select_related("campaign", "added_by")
+    if query.strip():
+        digits = "".join(ch for ch in query if ch.isdigit())
+        entries = entries.filter(Q(phone__contains=digits) if digits
+                                 else Q(reason__icontains=query.strip()))
+    if campaign_id is not None:
+        entries = entries.filter(campaign_id=campaign_id)
+    return entries
+
+
+def dnc_expired_sweep(*, at: datetime | None = None) -> int:
+    """Un-blacklist leads whose only covering entries have expired (all tenants)."""
+    at = at or clock.now()
+    changed = 0
+    expired = (DncEntry.objects.filter(expires_at__lte=at)
+               .values_list("tenant_id", "phone").distinct())
+    by_tenant: dict[int, set[str]] = {}
+    for tenant_id, phone in expired:
+        by_tenant.setdefault(tenant_id, set()).add(phone)
+    for tenant in Tenant.objects.filter(id__in=by_tenant):
+        changed += dnc_refresh_leads(tenant=tenant, phones=by_tenant[tenant.id], at=at)
+    return changed

@@ -1,0 +1,265 @@
+"""Write a batch of normalised leads: DNC policy, deduplication against the database,
+then insert or update. PostgreSQL: COPY into a staging table and one set-based merge;
+SQLite: the same decisions through batched ORM statements.
+
+The caller holds the transaction; a batch is all or nothing.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Literal
+
+from django.db import connection
+from django.db.models import Q
+
+from leadflow.campaigns.models import Campaign
+from leadflow.leads.dnc import dnc_blocked_phones
+from leadflow.leads.intake.normalise import NormalisedLead
+from leadflow.leads.models import Lead
+from leadflow.leads.services import zone_set_id_for
+from leadflow.statuses.models import LeadStatus
+
+DedupeScope = Literal["campaign", "tenant"]
+OnDuplicate = Literal["skip", "update"]
+DncPolicy = Literal["skip", "blacklist"]
+Outcome = Literal["imported", "updated", "duplicate", "dnc_skipped"]
+
+
+@dataclass(frozen=True)
+class WriteOptions:
+    dedupe_scope: DedupeScope = "campaign"
+    on_duplicate: OnDuplicate = "skip"
+    dnc_policy: DncPolicy = "skip"
+
+
+@dataclass
+class BatchResult:
+    outcomes: dict[int, Outcome] = field(default_factory=dict)  # row number → outcome
+    lead_ids: dict[int, int] = field(default_factory=dict)  # row number → lead id
+    blacklisted: int = 0
+
+    def count(self, outcome: Outcome) -> int:
+        return sum(1 for o in self.outcomes.values() if o == outcome)
+
+
+# Fields a re-import with "update" may overwrite; empty cells never erase stored values.
+UPDATABLE = ("first_name", "last_name", "email", "country", "region", "postal_code",
+             "language", "source", "phone_extension")
+
+
+def default_status_id(campaign: Campaign) -> int | None:
+    status = (LeadStatus.objects.filter(campaign=campaign, is_default_for_new_leads=True)
+              .values_list("id", flat=True).first())
+    return status
+
+
+def _scope_filter(campaign: Campaign, scope: DedupeScope) -> Q:
+    return Q(campaign_id=campaign.id) if scope == "campaign" else Q(tenant_id=campaign.tenant_id)
+
+
+def _existing_ids(campaign: Campaign, scope: DedupeScope,
+                  rows: list[tuple[int, NormalisedLead]]) -> dict[str, int]:
+    """Dedupe key → id of the lead already stored in the scope (lowest id wins)."""
+    phones = [lead.phone for _, lead in rows if not lead.external_id]
+    external = [lead.external_id for _, lead in rows if lead.external_id]
+    found: dict[str, int] = {}
+    base = Lead.objects.filter(_scope_filter(campaign, scope)).order_by("-id")
+    if phones:
+        for lead_id, phone in base.filter(phone__in=phones).values_list("id", "phone"):
+            found[f"p:{phone}"] = lead_id
+    if external:
+        for lead_id, ext in base.filter(external_id__in=external).values_list("id",
+                                                                              "external_id"):
+            found[f"x:{ext}"] = lead_id
+    return found
+
+
+def write_batch(
+    *, campaign: Campaign, rows: list[tuple[int, NormalisedLead]], options: WriteOptions,
+    now: datetime,
+) -> BatchResult:
+    """1. Apply the DNC policy. 2. Find leads already stored under each row's dedupe key.
+    3. Skip or update those. 4. Insert the rest in the campaign's default status."""
+    result = BatchResult()
+    blocked = dnc_blocked_phones(tenant=campaign.tenant, campaign_id=campaign.id,
+                                 phones=[lead.phone for _, lead in rows], at=now)
+    kept: list[tuple[int, NormalisedLead, bool]] = []
+    for row_number, lead in rows:
+        is_blocked = lead.phone in blocked
+        if is_blocked and options.dnc_policy == "skip":
+            result.outcomes[row_number] = "dnc_skipped"
+            continue
+        kept.append((row_number, lead, is_blocked))
+    if not kept:
+        return result
+    if connection.vendor == "postgresql":
+        _merge_postgresql(campaign, kept, options, now, result)
+    else:
+        _merge_orm(campaign, kept, options, now, result)
+    return result
+
+
+def _lead_values(campaign: Campaign, lead: NormalisedLead, blocked: bool, status_id: int | None,
+                 now: datetime) -> dict[str, object]:
+    return {
+        "tenant_id": campaign.tenant_id, "campaign_id": campaign.id, "phone": lead.phone,
+        "phone_extension": lead.phone_extension, "alt_phones": lead.alt_phones,
+        "first_name": lead.first_name, "last_name": lead.last_name, "email": lead.email,
+        "country": lead.country, "region": lead.region, "postal_code": lead.postal_code,
+        "language": lead.language, "zone_set_id": zone_set_id_for(lead.zones),
+        "tz_source": lead.tz_source, "external_id": lead.external_id, "source": lead.source,
+        "status_id": status_id, "weight": lead.weight or 0, "is_blacklisted": blocked,
+        "attempts": 0, "custom_fields": lead.custom_fields, "created_at": now,
+    }
+
+
+def _merge_orm(campaign: Campaign, kept: list[tuple[int, NormalisedLead, bool]],
+               options: WriteOptions, now: datetime, result: BatchResult) -> None:
+    existing = _existing_ids(campaign, options.dedupe_scope, [(r, lead) for r, lead, _ in kept])
+    status_id = default_status_id(campaign)
+    new_rows: list[tuple[int, Lead, bool]] = []
+    updates: list[tuple[int, int, NormalisedLead, bool]] = []
+    for row_number, lead, blocked in kept:
+        lead_id = existing.get(lead.dedupe_key)
+        if lead_id is None:
+            new_rows.append((row_number, Lead(**_lead_values(campaign, lead, blocked, status_id,
+                                                              now)), blocked))
+        elif options.on_duplicate == "update":
+            updates.append((row_number, lead_id, lead, blocked))
+        else:
+            result.outcomes[row_number] = "duplicate"
+            result.lead_ids[row_number] = lead_id
+    created = Lead.objects.bulk_create([new for _, new, _ in new_rows], batch_size=500)
+    for (row_number, _, blocked), stored_lead in zip(new_rows, created, strict=True):
+        result.outcomes[row_number] = "imported"
+        result.lead_ids[row_number] = stored_lead.pk
+        result.blacklisted += blocked
+    if updates:
+        stored = Lead.objects.in_bulk([lead_id for _, lead_id, _, _ in updates])
+        for row_number, lead_id, lead, blocked in updates:
+            target = stored[lead_id]
+            _apply_update(target, lead, blocked)
+            result.outcomes[row_number] = "updated"
+            result.lead_ids[row_number] = lead_id
+        Lead.objects.bulk_update(
+            list(stored.values()),
+            [*UPDATABLE, "alt_phones", "custom_fields", "weight", "is_blacklisted"],
+            batch_size=500,
+        )
+
+
+def _apply_update(target: Lead, lead: NormalisedLead, blocked: bool) -> None:
+    for name in UPDATABLE:
+        value = getattr(lead, name)
+        if value:
+            setattr(target, name, value)
+    if lead.alt_phones:
+        target.alt_phones = list(dict.fromkeys([*target.alt_phones, *lead.alt_phones]))
+    if lead.custom_fields:
+        target.custom_fields = {**target.custom_fields, **lead.custom_fields}
+    if lead.weight is not None:
+        target.weight = lead.weight
+    target.is_blacklisted = target.is_blacklisted or blocked
+
+
+_STAGE_COLUMNS = ("row_no", "dedupe_kind", "phone", "phone_extension", "alt_phones",
+                  "first_name", "last_name", "email", "country", "region", "postal_code",
+                  "language", "zone_set_id", "tz_source", "external_id", "source", "weight",
+                  "is_blacklisted", "custom_fields")
+
+
+def _merge_postgresql(campaign: Campaign, kept: list[tuple[int, NormalisedLead, bool]],
+                      options: WriteOptions, now: datetime, result: BatchResult) -> None:
+    """COPY the batch into a temporary staging table, then one statement decides and
+    writes everything: match by dedupe key, update matches (or not), insert the rest."""
+    table = Lead._meta.db_table
+    scope_sql = "l.campaign_id = %(campaign)s" if options.dedupe_scope == "campaign" \
+        else "l.tenant_id = %(tenant)s"
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "CREATE TEMP TABLE IF NOT EXISTS lead_stage (row_no int PRIMARY KEY, "
+            "dedupe_kind char(1), phone varchar(20), phone_extension varchar(10), "
+            "alt_phones jsonb, first_name varchar(80), last_name varchar(80), "
+            "email varchar(254), country varchar(2), region varchar(64), "
+            "postal_code varchar(16), language varchar(16), zone_set_id bigint, "
+            "tz_source varchar(8), external_id varchar(100), source varchar(100), "
+            "weight int, is_blacklisted boolean, custom_fields jsonb) ON COMMIT DELETE ROWS"
+        )
+        # Zone set ids first: no other query may run on the connection during COPY.
+        zone_ids = [zone_set_id_for(lead.zones) for _, lead, _ in kept]
+        raw = cursor.cursor
+        with raw.copy(f"COPY lead_stage ({', '.join(_STAGE_COLUMNS)}) FROM STDIN") as copy:
+            for (row_number, lead, blocked), zone_id in zip(kept, zone_ids, strict=True):
+                copy.write_row((
+                    row_number, "x" if lead.external_id else "p", lead.phone,
+                    lead.phone_extension, json.dumps(lead.alt_phones), lead.first_name,
+                    lead.last_name, lead.email, lead.country, lead.region, lead.postal_code,
+                    lead.language, zone_id, lead.tz_source,
+                    lead.external_id, lead.source, lead.weight, blocked,
+                    json.dumps(lead.custom_fields),
+                ))
+        cursor.execute("ANALYZE lead_stage")
+        update_sets = ", ".join(f"{c} = COALESCE(NULLIF(s.{c}, ''), l.{c})" for c in UPDATABLE)
+        sql = f"""
+        WITH matched AS (
+            -- Two index lookups (by phone, by CRM id) rather than one OR-join, which
+            -- would defeat both indexes and compare every staged row with every lead.
+            SELECT row_no, min(lead_id) AS lead_id FROM (
+                SELECT s.row_no, l.id AS lead_id FROM lead_stage s
+                JOIN {table} l ON {scope_sql} AND l.phone = s.phone
+                WHERE s.dedupe_kind = 'p'
+                UNION ALL
+                SELECT s.row_no, l.id FROM lead_stage s
+                JOIN {table} l ON {scope_sql} AND l.external_id = s.external_id
+                WHERE s.dedupe_kind = 'x'
+            ) candidates
+            GROUP BY row_no
+        ), updated AS (
+            UPDATE {table} l SET {update_sets},
+                alt_phones = CASE WHEN jsonb_array_length(s.alt_phones) = 0 THEN l.alt_phones
+                                  ELSE l.alt_phones || s.alt_phones END,
+                custom_fields = l.custom_fields || s.custom_fields,
+                weight = COALESCE(s.weight, l.weight),
+                is_blacklisted = l.is_blacklisted OR s.is_blacklisted
+            FROM lead_stage s JOIN matched m ON m.row_no = s.row_no
+            WHERE l.id = m.lead_id AND %(do_update)s
+            RETURNING s.row_no, l.id
+        ), inserted AS (
+            INSERT INTO {table} (tenant_id, campaign_id, phone, phone_extension, alt_phones,
+                first_name, last_name, email, country, region, postal_code, language,
+                zone_set_id, tz_source, external_id, source, status_id, weight,
+                is_blacklisted, attempts, custom_fields, created_at)
+            SELECT %(tenant)s, %(campaign)s, s.phone, s.phone_extension, s.alt_phones,
+                s.first_name, s.last_name, s.email, s.country, s.region, s.postal_code,
+                s.language, s.zone_set_id, s.tz_source, s.external_id, s.source, %(status)s,
+                COALESCE(s.weight, 0), s.is_blacklisted, 0, s.custom_fields, %(now)s
+            FROM lead_stage s
+            WHERE NOT EXISTS (SELECT 1 FROM matched m WHERE m.row_no = s.row_no)
+            RETURNING id, phone, external_id
+        )
+        SELECT 'm', row_no, lead_id, NULL, NULL FROM matched
+        UNION ALL SELECT 'u', row_no, id, NULL, NULL FROM updated
+        UNION ALL SELECT 'i', NULL, id, phone, external_id FROM inserted
+        """
+        cursor.execute(sql, {"tenant": campaign.tenant_id, "campaign": campaign.id,
+                             "status": default_status_id(campaign), "now": now,
+                             "do_update": options.on_duplicate == "update"})
+        returned = cursor.fetchall()
+    matched = {row_no: lead_id for kind, row_no, lead_id, _, _ in returned if kind == "m"}
+    updated = {row_no for kind, row_no, _, _, _ in returned if kind == "u"}
+    # Inserted rows come back by dedupe key, unique within a batch (the caller drops
+    # in-file duplicates first), which maps each new id back to its row.
+    row_by_key = {lead.dedupe_key: (row_number, blocked) for row_number, lead, blocked in kept}
+    for kind, _, lead_id, phone, external_id in returned:
+        if kind != "i":
+            continue
+        row_number, blocked = row_by_key[f"x:{external_id}" if external_id else f"p:{phone}"]
+        result.outcomes[row_number] = "imported"
+        result.lead_ids[row_number] = lead_id
+        result.blacklisted += blocked
+    for row_number, lead_id in matched.items():
+        result.outcomes[row_number] = "updated" if row_number in updated else "duplicate"
+        result.lead_ids[row_number] = lead_id
