@@ -55,8 +55,10 @@ INSTALLED_APPS = [
     "leadflow.statuses",
     "leadflow.leads",
     "leadflow.api",
+    "leadflow.routing",
     "leadflow.ui",
     "leadflow.ops",
+    "leadflow.dialing",
 ]
 
 MIDDLEWARE = [
@@ -154,6 +156,9 @@ LOGGING = {
     "loggers": {"huey": {"level": "WARNING"}},
 }
 
+# Request bodies (JSON) read into memory: POST /api/leads/bulk carries up to 10,000
+# leads, ~2 KB each with custom fields. Django's 2.5 MB default would refuse most of them.
+DATA_UPLOAD_MAX_MEMORY_SIZE = int(os.environ.get("LEADFLOW_MAX_API_BODY_MB", "20")) * 1024 * 1024
 # Lead files larger than this are refused before they are read.
 LEADFLOW_MAX_UPLOAD_MB = int(os.environ.get("LEADFLOW_MAX_UPLOAD_MB", "300"))
 # Uploads stream to a temporary file past 2.5 MB instead of memory.

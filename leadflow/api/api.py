@@ -28,6 +28,9 @@ api = NinjaAPI(
 )
 api.add_router("/", campaigns_router)
 api.add_router("/", "leadflow.statuses.api.router")
+api.add_router("/", "leadflow.dialing.api.router")
+api.add_router("/", "leadflow.routing.api.router")
+api.add_router("/", "leadflow.leads.api.router")
 
 
 @api.exception_handler(DomainError)

@@ -117,6 +117,11 @@ class Campaign(TenantOwnedModel):
         default=0, validators=_range(0, 100000), help_text="0 = no limit.")
     min_minutes_between_calls = models.PositiveIntegerField(
         default=0, validators=_range(0, 525600), help_text="0 = no minimum gap.")
+    callback_escalation_minutes = models.PositiveIntegerField(
+        default=30, validators=_range(0, 10080),
+        help_text="A personal callback missed by this many minutes becomes general "
+                  "(0 = never).",
+    )
     caller_id_mode = models.CharField(max_length=12, choices=CallerIdMode.choices,
                                       default=CallerIdMode.FIXED)
     caller_id_number = models.CharField(max_length=20, blank=True, validators=[validate_e164])

@@ -87,8 +87,9 @@ def campaign_figures(
        blacklisted nor frozen now. On PostgreSQL this is one index-only scan of
        ``lead_table_figures`` whatever the number of campaigns.
     2. In Python, fold it into per-status counts, and for each active campaign sum the
-       zone sets inside its calling window now (leads without a zone use the campaign's
-       default zone). The open zone sets are computed once per campaign, never per row.
+       dialable-status leads of the zone sets inside its calling window now (leads
+       without a zone use the campaign's default zone). The open zone sets are computed
+       once per campaign, never per row.
     """
     at = at or clock.now()
     by_id = {c.id: CampaignFigures(campaign=c) for c in campaigns}
@@ -115,9 +116,12 @@ def campaign_figures(
         .order_by()
         .values_list("campaign_id", "status_id", "zone_set_id", "n", "free")
     )
+    # Leads in a non-dialable status (final outcomes, Do Not Call) are never available.
+    undialable = {s.id for statuses in statuses_by_campaign.values() for s in statuses
+                  if not s.is_dialable}
     for campaign_id, status_id, zone_set_id, n, free in rows:
         status_counts[campaign_id][status_id] += n
-        if free:
+        if free and status_id not in undialable:
             zone_counts[campaign_id][zone_set_id] += free
 
     zone_sets = list(ZoneSet.objects.all())

@@ -21,6 +21,7 @@ CAMPAIGN_FIELDS: frozenset[str] = frozenset({
     "time_zone", "calling_hours",
     "assigned_limit", "max_attempts_per_day", "max_attempts_total",
     "min_minutes_between_calls", "caller_id_mode", "caller_id_number", "caller_id_pool",
+    "callback_escalation_minutes",
     "mask_phones", "mask_show", "mask_digits",
 })
 

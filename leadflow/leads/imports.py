@@ -7,10 +7,9 @@ from __future__ import annotations
 
 import csv
 import io
-import shutil
 import uuid
 from collections.abc import Iterable, Iterator
-from datetime import timedelta
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import IO, Any
 
@@ -49,6 +48,24 @@ def max_upload_bytes() -> int:
     return int(settings.LEADFLOW_MAX_UPLOAD_MB) * 1024 * 1024
 
 
+def _store_within_limit(source: IO[bytes], path: Path) -> int:
+    """Copy the upload to ``path``, stopping as soon as it passes the size limit (a 2 GB
+    file is refused after the first bytes over the limit, not after writing 2 GB)."""
+    limit = max_upload_bytes()
+    size = 0
+    with path.open("wb") as target:
+        while chunk := source.read(1024 * 1024):
+            size += len(chunk)
+            if size > limit:
+                break
+            target.write(chunk)
+    if size > limit:
+        path.unlink(missing_ok=True)
+        raise ValidationError({"file": f"The file is larger than the limit of "
+                                       f"{settings.LEADFLOW_MAX_UPLOAD_MB} MB."})
+    return size
+
+
 def import_job_create(
     *, tenant: Tenant, source: IO[bytes], file_name: str, created_by: User | None,
     campaign_id: int | None = None, kind: ImportKind = ImportKind.LEADS,
@@ -60,15 +77,10 @@ def import_job_create(
         campaign = Campaign.objects.filter(tenant=tenant, id=campaign_id).first()
         if campaign is None:
             raise ValidationError({"campaign_id": f"Campaign {campaign_id} not found."})
+    file_name = file_name.replace("\x00", "")
     suffix = ".xlsx" if file_name.lower().endswith((".xlsx", ".xlsm")) else ".csv"
     path = upload_dir() / f"{uuid.uuid4().hex}{suffix}"
-    with path.open("wb") as target:
-        shutil.copyfileobj(source, target, length=1024 * 1024)
-    size = path.stat().st_size
-    if size > max_upload_bytes():
-        path.unlink(missing_ok=True)
-        raise ValidationError({"file": f"The file is {size // (1024 * 1024)} MB; the limit is "
-                                       f"{settings.LEADFLOW_MAX_UPLOAD_MB} MB."})
+    size = _store_within_limit(source, path)
     try:
         info = sniff(path, file_name)
     except FileProblem as exc:
@@ -97,6 +109,9 @@ def validate_mapping(headers: list[str], columns: list[str], kind: str) -> None:
     allowed = {"phone", IGNORE} if kind == ImportKind.DNC else {*LEAD_TARGETS, IGNORE}
     seen: dict[str, str] = {}
     for header, target in zip(headers, columns, strict=True):
+        if not isinstance(target, str):
+            raise ValidationError({"mapping": f"Column “{header}”: the target must be text, "
+                                              f"not {target!r}."})
         if target.startswith(CUSTOM_PREFIX) and kind == ImportKind.LEADS:
             if not is_custom_target(target):
                 raise ValidationError({"mapping": f"Column “{header}”: a custom field key "
@@ -109,6 +124,28 @@ def validate_mapping(headers: list[str], columns: list[str], kind: str) -> None:
         seen[target] = header
     if "phone" not in seen:
         raise ValidationError({"mapping": "Map one column to Phone."})
+
+
+def _validate_dnc_options(options: dict[str, Any], campaign: Campaign | None) -> dict[str, str]:
+    """A do-not-call file's entries: scope (the job's campaign, or tenant-wide), expiry
+    (ISO date-time in the future, or none) and reason."""
+    expires = options.get("expires_at") or ""
+    if isinstance(expires, str) and expires:
+        try:
+            expires = datetime.fromisoformat(expires)
+        except ValueError as exc:
+            raise ValidationError({"expires_at": "Give the expiry as a date and time."}) from exc
+    if isinstance(expires, datetime):
+        if expires.tzinfo is None:
+            raise ValidationError({"expires_at": "Give the expiry with its time zone."})
+        if expires <= clock.now():
+            raise ValidationError({"expires_at": "The expiry must be in the future."})
+    reason = str(options.get("reason", "") or "").strip()
+    if len(reason) > 200:
+        raise ValidationError({"reason": "The reason is longer than 200 characters."})
+    return {"scope": "campaign" if campaign is not None else "tenant",
+            "expires_at": expires.isoformat() if isinstance(expires, datetime) else "",
+            "reason": reason}
 
 
 def _validate_options(options: dict[str, Any]) -> dict[str, str]:
@@ -135,7 +172,11 @@ def import_job_configure(
     *, tenant: Tenant, job_id: int, columns: list[str], options: dict[str, Any],
     campaign_id: int | None = None, custom_types: dict[str, str] | None = None,
 ) -> ImportJob:
-    """Set mapping and options; create the campaign's missing custom field definitions."""
+    """Set mapping and options; create the campaign's missing custom field definitions.
+
+    A do-not-call file's entries are for the job's campaign, or tenant-wide when
+    ``options["scope"]`` is "tenant"; ``options`` also carry their expiry and reason.
+    """
     job = import_job_get(tenant=tenant, job_id=job_id)
     if job.state != ImportState.UPLOADED:
         raise ValidationError({"__all__": "This import has already started."})
@@ -143,6 +184,11 @@ def import_job_configure(
         job.campaign = Campaign.objects.filter(tenant=tenant, id=campaign_id).first()
         if job.campaign is None:
             raise ValidationError({"campaign_id": f"Campaign {campaign_id} not found."})
+    if job.kind == ImportKind.DNC and options.get("scope") == "tenant":
+        job.campaign = None
+    if job.kind == ImportKind.DNC and options.get("scope") == "campaign" and not job.campaign:
+        raise ValidationError({"campaign_id": "Choose the campaign, or make the numbers "
+                                              "tenant-wide."})
     if job.kind == ImportKind.LEADS and job.campaign is None:
         raise ValidationError({"campaign_id": "Choose the campaign the leads go to."})
     validate_mapping(list(job.headers), columns, job.kind)
@@ -161,6 +207,8 @@ def import_job_configure(
                 types[key] = definition.field_type
     job.mapping = {"columns": columns, "custom_types": types}
     job.options = _validate_options(options)
+    if job.kind == ImportKind.DNC:
+        job.options.update(_validate_dnc_options(options, job.campaign))
     job.save(update_fields=["campaign", "mapping", "options"])
     return job
 

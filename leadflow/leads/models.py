@@ -37,6 +37,11 @@ class TimeZoneSource(models.TextChoices):
     CAMPAIGN = "campaign", "Campaign default"
 
 
+class CallbackKind(models.TextChoices):
+    PERSONAL = "personal", "Personal (the assigned agent)"
+    GENERAL = "general", "General (any agent)"
+
+
 class Lead(TenantOwnedModel):
     # Foreign keys here carry no index of their own: every lookup goes through the
     # composite indexes in Meta, and each extra index costs every insert and update
@@ -70,8 +75,23 @@ class Lead(TenantOwnedModel):
                                        on_delete=models.SET_NULL, related_name="+",
                                        db_index=False)
     callback_at = models.DateTimeField(null=True, blank=True)
+    # db_default: bulk COPY paths (ops.bulk, intake) name their columns and leave these out.
+    callback_kind = models.CharField(max_length=8, choices=CallbackKind.choices, blank=True,
+                                     default="", db_default="")
+    callback_zone = models.CharField(max_length=64, blank=True, default="", db_default="",
+                                     help_text="IANA zone the callback time was chosen in.")
     attempts = models.PositiveIntegerField(default=0)
+    attempts_today = models.PositiveIntegerField(default=0, db_default=0)
+    attempts_day = models.DateField(null=True, blank=True,
+                                    help_text="Campaign-zone date attempts_today counts.")
     last_call_at = models.DateTimeField(null=True, blank=True)
+    last_status_change_at = models.DateTimeField(null=True, blank=True)
+    # The lease: who holds the lead now and until when. lease_token decides membership
+    # of the claim index (held leads leave it); the others are unindexed.
+    leased_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True,
+                                  on_delete=models.SET_NULL, related_name="+", db_index=False)
+    lease_token = models.UUIDField(null=True, blank=True)
+    lease_expires_at = models.DateTimeField(null=True, blank=True)
     custom_fields = models.JSONField(default=dict, blank=True)
     created_at = models.DateTimeField()
 
@@ -95,6 +115,16 @@ class Lead(TenantOwnedModel):
             # Assigned Limit count and the agent's own queue.
             models.Index(fields=["assigned_agent", "campaign"], name="lead_assigned_agent",
                          condition=models.Q(assigned_agent__isnull=False)),
+            # Scheduled callbacks are few: the claim checks due ones first through this
+            # small partial index. (The pool's claim index is created by migration 0003 with
+            # vendor-specific SQL: it needs last_call_at NULLS FIRST.)
+            models.Index(fields=["tenant", "callback_kind", "callback_at"],
+                         name="lead_callbacks",
+                         condition=models.Q(callback_at__isnull=False)),
+            # Leases in flight are few (about one per agent): expired ones go back to the
+            # pool through this index, since leased rows are not in the claim index.
+            models.Index(fields=["tenant", "lease_expires_at"], name="lead_leases",
+                         condition=models.Q(lease_token__isnull=False)),
         ]
 
     def __str__(self) -> str:
@@ -232,3 +262,39 @@ class ImportRowError(models.Model):
 
     def __str__(self) -> str:
         return f"row {self.row_number}: {self.reason}"
+
+
+class LeadEventKind(models.TextChoices):
+    CLAIMED = "claimed", "Handed out"
+    CALL_STARTED = "call_started", "Call started"
+    CALL_RESULT = "call_result", "Dial result"
+    FEEDBACK = "feedback", "Feedback"
+    STATUS_CHANGED = "status_changed", "Status changed"
+    LEASE_RELEASED = "lease_released", "Lease released"
+    CALLBACK_ESCALATED = "callback_escalated", "Personal callback made general"
+
+
+class LeadEvent(TenantOwnedModel):
+    """Append-only history of a lead: what changed (old → new), who or which rule, when.
+
+    Written in the same transaction as the change it records, never updated or deleted.
+    """
+
+    tenant = models.ForeignKey("tenants.Tenant", on_delete=models.CASCADE, related_name="+",
+                               db_index=False)
+    lead = models.ForeignKey(Lead, on_delete=models.CASCADE, related_name="events",
+                             db_index=False)
+    kind = models.CharField(max_length=24, choices=LeadEventKind.choices)
+    old = models.JSONField(default=dict, blank=True)
+    new = models.JSONField(default=dict, blank=True)
+    actor = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True,
+                              on_delete=models.SET_NULL, related_name="+", db_index=False)
+    rule_name = models.CharField(max_length=120, blank=True)
+    created_at = models.DateTimeField()
+
+    class Meta:
+        indexes = [models.Index(fields=["lead", "created_at"], name="lead_event_lead")]
+        ordering = ["-created_at", "-id"]
+
+    def __str__(self) -> str:
+        return f"{self.kind} on lead {self.lead_id}"

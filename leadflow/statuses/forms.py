@@ -9,6 +9,7 @@ from typing import Any, cast
 from django import forms
 from django.core.exceptions import ValidationError
 
+from leadflow.core.conditions import FEEDBACK_FIELDS
 from leadflow.statuses.exclusion import MAX_EXCLUDE_DAY, ExcludeMode
 from leadflow.statuses.models import (
     LeadStatus,
@@ -18,6 +19,7 @@ from leadflow.statuses.models import (
 )
 from leadflow.statuses.workflow import CellError, TransitionSpec
 from leadflow.tenants.models import Tenant
+from leadflow.ui.conditions import ConditionField
 
 WITHOUT_MAPPING = "[Without Mapping]"
 
@@ -30,19 +32,15 @@ PALETTE: list[tuple[str, str]] = [
 
 
 def make_required_fields_field() -> forms.Field:
-    """HOOK for the condition builder: the "Required fields on feedback submission" field.
-
-    For now a JSON textarea; swap this for the ``ConditionField`` of ``leadflow.ui`` (the
-    condition-builder widget) once it exists. Whatever it is, the form field must be
-    named ``required_fields`` and clean to a condition tree (a dict; {} = no condition);
-    ``StatusForm.clean_required_fields`` validates it against the feedback fields.
-    """
-    return forms.JSONField(
-        required=False, label="Required fields on feedback submission",
-        widget=forms.Textarea(attrs={"rows": 5, "spellcheck": "false", "class": "mono"}),
-        help_text=('A condition over the feedback form (fields: call_after, date, comment, '
-                   'status), e.g. {"all": [{"field": "call_after", "op": "not_empty"}]}. '
-                   "Empty: nothing required. A contradiction makes it a system status."),
+    """The "Required fields on feedback submission" field: the condition builder over the
+    feedback form's fields. It cleans to a condition tree (a dict; {} = nothing required);
+    ``StatusForm.clean_required_fields`` adds the status-specific checks."""
+    return ConditionField(
+        registry=FEEDBACK_FIELDS, required=False,
+        label="Required fields on feedback submission",
+        help_text=("Conditions the agent's feedback form must meet, e.g. call_after is not "
+                   "empty. A logical contradiction makes this a system status that agents "
+                   "can't choose."),
     )
 
 
@@ -84,6 +82,12 @@ class StatusForm(forms.ModelForm):
         mapping_field = cast(forms.ModelChoiceField, self.fields["api_mapping"])
         mapping_field.queryset = StatusApiMapping.objects.filter(tenant=tenant)
         mapping_field.empty_label = WITHOUT_MAPPING
+        campaign_id = self.instance.campaign_id
+        if campaign_id:
+            # The builder shows the campaign's status names for the feedback "status" field.
+            statuses = LeadStatus.objects.filter(campaign_id=campaign_id).order_by("position")
+            cast(ConditionField, self.fields["required_fields"]).choices = {
+                "status": [(s.id, s.name) for s in statuses]}
         if self.instance.pk and self.instance.is_default_for_new_leads:
             self.fields["is_default_for_new_leads"].disabled = True
             self.fields["is_default_for_new_leads"].help_text = (

@@ -5,7 +5,9 @@ from __future__ import annotations
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.utils import timezone
 
+from leadflow.routing.workspace import workspace_context
 from leadflow.tenants.permissions import member_required
 
 
@@ -21,4 +23,9 @@ def home(request: HttpRequest) -> HttpResponse:
 
 @member_required
 def workspace(request: HttpRequest) -> HttpResponse:
-    return render(request, "ui/workspace.html")
+    """The agent's page; ``?fragment=callbacks`` answers just "My future callbacks"."""
+    context = workspace_context(tenant=request.tenant,  # type: ignore[attr-defined]
+                                agent=request.user, now=timezone.now())
+    if request.GET.get("fragment") == "callbacks":
+        return render(request, "ui/_workspace_callbacks.html", context)
+    return render(request, "ui/workspace.html", context)

@@ -8,6 +8,7 @@ written twice and the counters still add up to the file's rows.
 
 from __future__ import annotations
 
+import logging
 import os
 from collections.abc import Callable, Iterator
 from concurrent.futures import Executor, ProcessPoolExecutor
@@ -15,11 +16,12 @@ from dataclasses import dataclass
 from itertools import islice
 from pathlib import Path
 
-from django.db import connection, connections, transaction
+from django.db import InterfaceError, OperationalError, connection, connections, transaction
 from django.db.models import F
 
 from leadflow.campaigns.models import Campaign
 from leadflow.core import clock
+from leadflow.leads.intake.dnc_writer import import_dnc_rows
 from leadflow.leads.intake.normalise import (
     NormaliseContext,
     NormalisedLead,
@@ -28,7 +30,9 @@ from leadflow.leads.intake.normalise import (
 )
 from leadflow.leads.intake.reader import FileInfo, FileProblem, iter_file_rows
 from leadflow.leads.intake.writer import WriteOptions, write_batch
-from leadflow.leads.models import ImportJob, ImportRowError, ImportState
+from leadflow.leads.models import ImportJob, ImportKind, ImportRowError, ImportState
+
+logger = logging.getLogger(__name__)
 
 Progress = Callable[[ImportJob], None]
 RawRow = tuple[int, list[tuple[str, str, str]], str | None]  # row number, cells, shape error
@@ -58,6 +62,18 @@ def count_rows(job: ImportJob) -> int:
     return sum(1 for _ in iter_file_rows(Path(job.file_path), _file_info(job))) - 1
 
 
+def shape_row(headers: list[str], targets: list[str],
+              cells: list[str]) -> tuple[list[tuple[str, str, str]], str | None]:
+    """One file row as [(target, header, value)] of its mapped columns, and the problem of
+    a row with more (non-empty) cells than the header; missing cells read as empty."""
+    problem = None
+    if len(cells) > len(headers) and any(c.strip() for c in cells[len(headers):]):
+        problem = f"the row has {len(cells)} cells but the header has {len(headers)}"
+    padded = cells + [""] * (len(headers) - len(cells))
+    return [(t, h, v) for t, h, v in zip(targets, headers, padded, strict=False)
+            if t != "ignore"], problem
+
+
 def _raw_rows(job: ImportJob) -> Iterator[RawRow]:
     """Data rows as (row number, [(target, header, value)], shape error or None)."""
     headers: list[str] = list(job.headers)
@@ -65,12 +81,7 @@ def _raw_rows(job: ImportJob) -> Iterator[RawRow]:
     rows = iter_file_rows(Path(job.file_path), _file_info(job))
     next(rows, None)  # the header row
     for row_number, (_, cells) in enumerate(rows, start=1):
-        problem = None
-        if len(cells) > len(headers) and any(c.strip() for c in cells[len(headers):]):
-            problem = f"the row has {len(cells)} cells but the header has {len(headers)}"
-        padded = cells + [""] * (len(headers) - len(cells))
-        yield row_number, [(t, h, v) for t, h, v in zip(targets, headers, padded, strict=False)
-                           if t != "ignore"], problem
+        yield row_number, *shape_row(headers, targets, cells)
 
 
 def _normalise_chunk(
@@ -106,13 +117,13 @@ def _normalised_batches(
 
 def import_run(*, job_id: int, progress: Progress | None = None) -> ImportJob:
     """1. Claim the job (queued or interrupted-running). 2. Count rows, failing cleanly on
-    a broken file. 3. Resume after ``processed_rows``: normalise, drop in-file
-    duplicates, write each batch with its errors and counters in one transaction."""
-    job = ImportJob.objects.select_related("campaign", "campaign__tenant").get(id=job_id)
+    a broken file. 3. Resume after ``processed_rows``: leads are normalised, in-file
+    duplicates dropped and each batch written with its errors and counters in one
+    transaction; a do-not-call file takes the same path through ``dnc_writer``."""
+    job = ImportJob.objects.select_related("tenant", "campaign", "campaign__tenant").get(
+        id=job_id)
     if job.state in (ImportState.DONE, ImportState.FAILED, ImportState.UPLOADED):
         return job
-    campaign = job.campaign
-    assert campaign is not None
     if job.started_at is None:
         job.started_at = clock.now()
     job.state = ImportState.RUNNING
@@ -121,12 +132,42 @@ def import_run(*, job_id: int, progress: Progress | None = None) -> ImportJob:
         job.total_rows = count_rows(job)
     except FileProblem as exc:
         return _fail(job, str(exc))
+    except OSError as exc:
+        return _fail(job, f"The uploaded file cannot be read ({exc.strerror or exc}); "
+                          "upload it again.")
     job.save(update_fields=["total_rows"])
 
+    raw = islice(_raw_rows(job), job.processed_rows, None)
+    try:
+        if job.kind == ImportKind.DNC:
+            import_dnc_rows(job, raw, batching_for(0).rows, progress)
+        else:
+            _import_leads(job, raw, progress)
+    except FileProblem as exc:
+        return _fail(job, str(exc))
+    except (OperationalError, InterfaceError):
+        raise  # the database went away: the job stays running, and a retry resumes it
+    except Exception as exc:
+        # Never leave a job "running" forever on a bug or a value the database refuses:
+        # the committed batches stay, and importing the file again skips them.
+        logger.exception("Import %s failed", job.id)
+        return _fail(job, f"The import stopped at row {job.processed_rows + 1} on an internal "
+                          f"error ({type(exc).__name__}); the {job.processed_rows} rows before "
+                          "it are imported. Importing the file again skips them.")
+    job.state = ImportState.DONE
+    job.finished_at = clock.now()
+    job.save(update_fields=["state", "finished_at"])
+    return job
+
+
+def _import_leads(job: ImportJob, raw: Iterator[RawRow], progress: Progress | None) -> None:
+    campaign = job.campaign
+    assert campaign is not None
     context = NormaliseContext(
         default_region=str(job.options.get("default_region", "")),
         campaign_zone=campaign.time_zone,
         custom_types=dict(job.mapping.get("custom_types", {})),
+        formulas=job.file_format == "xlsx",
     )
     options = WriteOptions(
         dedupe_scope=job.options.get("dedupe_scope", "campaign"),
@@ -134,8 +175,7 @@ def import_run(*, job_id: int, progress: Progress | None = None) -> ImportJob:
         dnc_policy=job.options.get("dnc_policy", "skip"),
     )
     batching = batching_for(job.total_rows - job.processed_rows)
-    seen: set[str] = set()
-    raw = islice(_raw_rows(job), job.processed_rows, None)
+    seen = _keys_before_checkpoint(job, context) if job.processed_rows else set()
     executor = None
     if batching.workers:
         # Forked workers must not inherit the open database socket: two processes
@@ -147,15 +187,29 @@ def import_run(*, job_id: int, progress: Progress | None = None) -> ImportJob:
             _write_checkpointed(job, campaign, batch, options, seen)
             if progress:
                 progress(job)
-    except FileProblem as exc:
-        return _fail(job, str(exc))
     finally:
         if executor is not None:
             executor.shutdown(cancel_futures=True)
-    job.state = ImportState.DONE
-    job.finished_at = clock.now()
-    job.save(update_fields=["state", "finished_at"])
-    return job
+
+
+def _keys_before_checkpoint(job: ImportJob, context: NormaliseContext) -> set[str]:
+    """On resume, the dedupe keys of the rows already processed: a later row repeating
+    one of them is an in-file duplicate, exactly as in an uninterrupted run (it must not
+    become "updated" or "do-not-call skipped" because its twin is now in the database)."""
+    seen: set[str] = set()
+    prefix = islice(_raw_rows(job), job.processed_rows)
+    batching = batching_for(job.processed_rows)
+    executor = None
+    if batching.workers:
+        connections.close_all()  # as in _import_leads: no socket shared with a fork
+        executor = ProcessPoolExecutor(batching.workers)
+    try:
+        for batch in _normalised_batches(prefix, context, batching, executor):
+            seen.update(o.dedupe_key for _, o in batch if isinstance(o, NormalisedLead))
+    finally:
+        if executor is not None:
+            executor.shutdown(cancel_futures=True)
+    return seen
 
 
 def _write_checkpointed(

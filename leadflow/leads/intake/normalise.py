@@ -5,10 +5,13 @@ Pure Python (phonenumbers, zoneinfo), no database: it runs in worker processes t
 
 from __future__ import annotations
 
+import math
 import re
 from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
+
+import phonenumbers
 
 from leadflow.core.validators import available_time_zones
 from leadflow.leads.intake.phones import PhoneError, parse_phone
@@ -46,6 +49,13 @@ class RowProblem:
     value: str
     reason: str
 
+    def __post_init__(self) -> None:
+        # The error report is stored in the database, and PostgreSQL text holds no NUL.
+        for name in ("column", "value", "reason"):
+            text = getattr(self, name)
+            if "\x00" in text:
+                object.__setattr__(self, name, text.replace("\x00", "\N{SYMBOL FOR NULL}"))
+
 
 @dataclass
 class NormalisedLead:
@@ -77,6 +87,7 @@ class NormaliseContext:
     default_region: str
     campaign_zone: str
     custom_types: dict[str, str] = field(default_factory=dict)  # key → text/number/date/…
+    formulas: bool = False  # cells starting "=" are spreadsheet formulas (XLSX files)
 
 
 def is_custom_target(target: str) -> bool:
@@ -105,6 +116,9 @@ def _custom_value(kind: str, column: str, value: str, problems: list[RowProblem]
             number = float(value.replace(",", "")) if "." in value else int(value)
         except ValueError:
             problems.append(RowProblem(column, value, "not a number"))
+            return None
+        if not math.isfinite(number):  # "1.5e999": JSON (and PostgreSQL jsonb) has no inf
+            problems.append(RowProblem(column, value, "number is out of range"))
             return None
         return number
     if kind == "date":
@@ -142,6 +156,12 @@ def normalise_row(
     for target, column, raw in cells:
         if target == IGNORE:
             continue
+        if context.formulas and raw.startswith("="):
+            # openpyxl gives a formula's text, not its value: say so rather than
+            # "not a phone number (=SUM(B2:B3))".
+            problems.append(RowProblem(column, raw[:80], "the cell holds a formula, not a "
+                                       "value; save the sheet with values only"))
+            raw = ""
         if target == "alt_phone":
             if raw.strip():
                 alt_raw.append((column, raw))
@@ -159,12 +179,18 @@ def normalise_row(
     if country and not re.fullmatch(r"[A-Z]{2}", country):
         problems.append(RowProblem(values["country"][0], country, "not a two-letter country code"))
         country = ""
+    elif country and country not in phonenumbers.SUPPORTED_REGIONS:
+        problems.append(RowProblem(values["country"][0], country,
+                                   "not an ISO country code (for example GB, US)"))
+        country = ""
     region_hint = country or context.default_region
     parsed = None
-    try:
-        parsed = parse_phone(phone_raw, region_hint)
-    except PhoneError as exc:
-        problems.append(RowProblem(phone_column, phone_raw[:80], str(exc)))
+    # A phone cell already refused (too long, NUL, a formula) gets no second reason.
+    if not any(problem.column == phone_column for problem in problems):
+        try:
+            parsed = parse_phone(phone_raw, region_hint)
+        except PhoneError as exc:
+            problems.append(RowProblem(phone_column, phone_raw[:80], str(exc)))
     alt_phones: list[str] = []
     for column, raw in alt_raw:
         try:

@@ -9,6 +9,7 @@ import phonenumbers
 from phonenumbers import timezone as phone_timezones
 
 _UNKNOWN_ZONE = "Etc/Unknown"
+MAX_EXTENSION_DIGITS = 10  # Lead.phone_extension holds ten characters
 
 
 @dataclass(frozen=True)
@@ -52,6 +53,8 @@ def parse_phone(raw: str, default_region: str = "") -> ParsedPhone:
         if not phonenumbers.is_possible_number(number):
             raise PhoneError("wrong number of digits for its country")
         raise PhoneError("not a valid number for its country")
+    if number.extension and len(number.extension) > MAX_EXTENSION_DIGITS:
+        raise PhoneError(f"extension is longer than {MAX_EXTENSION_DIGITS} digits")
     zones = tuple(z for z in phone_timezones.time_zones_for_number(number) if z != _UNKNOWN_ZONE)
     return ParsedPhone(
         e164=phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164),

@@ -102,14 +102,27 @@ def write_batch(
     return result
 
 
+def _zone_set_ids(leads: list[NormalisedLead]) -> list[int]:
+    """Each lead's ZoneSet id, resolved once per distinct set in the batch (a batch has
+    ~15 distinct sets however many rows it holds)."""
+    memo: dict[tuple[str, ...], int] = {}
+    ids: list[int] = []
+    for lead in leads:
+        zone_id = memo.get(lead.zones)
+        if zone_id is None:
+            zone_id = memo[lead.zones] = zone_set_id_for(lead.zones)
+        ids.append(zone_id)
+    return ids
+
+
 def _lead_values(campaign: Campaign, lead: NormalisedLead, blocked: bool, status_id: int | None,
-                 now: datetime) -> dict[str, object]:
+                 now: datetime, zone_set_id: int) -> dict[str, object]:
     return {
         "tenant_id": campaign.tenant_id, "campaign_id": campaign.id, "phone": lead.phone,
         "phone_extension": lead.phone_extension, "alt_phones": lead.alt_phones,
         "first_name": lead.first_name, "last_name": lead.last_name, "email": lead.email,
         "country": lead.country, "region": lead.region, "postal_code": lead.postal_code,
-        "language": lead.language, "zone_set_id": zone_set_id_for(lead.zones),
+        "language": lead.language, "zone_set_id": zone_set_id,
         "tz_source": lead.tz_source, "external_id": lead.external_id, "source": lead.source,
         "status_id": status_id, "weight": lead.weight or 0, "is_blacklisted": blocked,
         "attempts": 0, "custom_fields": lead.custom_fields, "created_at": now,
@@ -122,11 +135,12 @@ def _merge_orm(campaign: Campaign, kept: list[tuple[int, NormalisedLead, bool]],
     status_id = default_status_id(campaign)
     new_rows: list[tuple[int, Lead, bool]] = []
     updates: list[tuple[int, int, NormalisedLead, bool]] = []
-    for row_number, lead, blocked in kept:
+    zone_ids = _zone_set_ids([lead for _, lead, _ in kept])
+    for (row_number, lead, blocked), zone_id in zip(kept, zone_ids, strict=True):
         lead_id = existing.get(lead.dedupe_key)
         if lead_id is None:
             new_rows.append((row_number, Lead(**_lead_values(campaign, lead, blocked, status_id,
-                                                              now)), blocked))
+                                                              now, zone_id)), blocked))
         elif options.on_duplicate == "update":
             updates.append((row_number, lead_id, lead, blocked))
         else:
@@ -174,7 +188,21 @@ _STAGE_COLUMNS = ("row_no", "dedupe_kind", "phone", "phone_extension", "alt_phon
 def _merge_postgresql(campaign: Campaign, kept: list[tuple[int, NormalisedLead, bool]],
                       options: WriteOptions, now: datetime, result: BatchResult) -> None:
     """COPY the batch into a temporary staging table, then one statement decides and
-    writes everything: match by dedupe key, update matches (or not), insert the rest."""
+    writes everything: match by dedupe key, update matches (or not), insert the rest.
+
+    An UPDATE applies one staged row per lead. When several rows of the batch match the
+    same lead (one by phone, one by CRM id), the earliest is applied and the others go
+    through another pass, so every row is applied in file order, as the ORM path does."""
+    pending = kept
+    while pending:
+        pending = _merge_postgresql_pass(campaign, pending, options, now, result)
+
+
+def _merge_postgresql_pass(
+    campaign: Campaign, kept: list[tuple[int, NormalisedLead, bool]], options: WriteOptions,
+    now: datetime, result: BatchResult,
+) -> list[tuple[int, NormalisedLead, bool]]:
+    """One merge statement; returns the rows left for the next pass."""
     table = Lead._meta.db_table
     scope_sql = "l.campaign_id = %(campaign)s" if options.dedupe_scope == "campaign" \
         else "l.tenant_id = %(tenant)s"
@@ -188,8 +216,12 @@ def _merge_postgresql(campaign: Campaign, kept: list[tuple[int, NormalisedLead, 
             "tz_source varchar(8), external_id varchar(100), source varchar(100), "
             "weight int, is_blacklisted boolean, custom_fields jsonb) ON COMMIT DELETE ROWS"
         )
+        # ON COMMIT DELETE ROWS empties the table only at commit: a second batch in the
+        # same transaction (an API request inside an outer atomic block, a test) would
+        # otherwise find the previous batch's rows and collide on row_no.
+        cursor.execute("DELETE FROM lead_stage")
         # Zone set ids first: no other query may run on the connection during COPY.
-        zone_ids = [zone_set_id_for(lead.zones) for _, lead, _ in kept]
+        zone_ids = _zone_set_ids([lead for _, lead, _ in kept])
         raw = cursor.cursor
         with raw.copy(f"COPY lead_stage ({', '.join(_STAGE_COLUMNS)}) FROM STDIN") as copy:
             for (row_number, lead, blocked), zone_id in zip(kept, zone_ids, strict=True):
@@ -219,12 +251,17 @@ def _merge_postgresql(campaign: Campaign, kept: list[tuple[int, NormalisedLead, 
             GROUP BY row_no
         ), updated AS (
             UPDATE {table} l SET {update_sets},
-                alt_phones = CASE WHEN jsonb_array_length(s.alt_phones) = 0 THEN l.alt_phones
-                                  ELSE l.alt_phones || s.alt_phones END,
+                alt_phones = l.alt_phones || COALESCE((
+                    SELECT jsonb_agg(a.phone ORDER BY a.n)
+                    FROM jsonb_array_elements(s.alt_phones) WITH ORDINALITY AS a(phone, n)
+                    WHERE NOT l.alt_phones @> jsonb_build_array(a.phone)), '[]'::jsonb),
                 custom_fields = l.custom_fields || s.custom_fields,
                 weight = COALESCE(s.weight, l.weight),
                 is_blacklisted = l.is_blacklisted OR s.is_blacklisted
-            FROM lead_stage s JOIN matched m ON m.row_no = s.row_no
+            FROM lead_stage s JOIN (
+                SELECT DISTINCT ON (lead_id) row_no, lead_id FROM matched
+                ORDER BY lead_id, row_no
+            ) m ON m.row_no = s.row_no
             WHERE l.id = m.lead_id AND %(do_update)s
             RETURNING s.row_no, l.id
         ), inserted AS (
@@ -260,6 +297,11 @@ def _merge_postgresql(campaign: Campaign, kept: list[tuple[int, NormalisedLead, 
         result.outcomes[row_number] = "imported"
         result.lead_ids[row_number] = lead_id
         result.blacklisted += blocked
+    later: set[int] = set()
     for row_number, lead_id in matched.items():
+        if options.on_duplicate == "update" and row_number not in updated:
+            later.add(row_number)  # an earlier row of this pass updated the same lead
+            continue
         result.outcomes[row_number] = "updated" if row_number in updated else "duplicate"
         result.lead_ids[row_number] = lead_id
+    return [item for item in kept if item[0] in later]

@@ -5,7 +5,14 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from leadflow.core.validators import available_time_zones
-from leadflow.leads.models import TimeZoneSource
+from leadflow.leads.models import TimeZoneSource, ZoneSet
+from leadflow.leads.services import zone_set_key
+
+# A zone set is stored as its names joined by "|". Only the country-level answer for
+# +1 numbers without a geographic prefix (toll-free, some Caribbean mobiles) is longer:
+# 42 zones from Guam to Newfoundland, which no calling window is ever open in at once.
+# Such a number says nothing about where the lead is, so the campaign default decides.
+MAX_ZONE_SET_KEY = ZoneSet._meta.get_field("key").max_length or 500
 
 # Regions (ISO 3166-2 subdivision codes, without the country prefix) that lie in one
 # zone. States split between zones (e.g. US-FL, US-TN, US-KY, US-IN) are left out on
@@ -91,6 +98,6 @@ def derive_zones(
     if postal_code and (zone := zone_for_postal_code(country, postal_code)):
         return DerivedZones((zone,), TimeZoneSource.POSTAL)
     known = tuple(z for z in phone_zones if z in available_time_zones())
-    if known:
+    if known and len(zone_set_key(known)) <= MAX_ZONE_SET_KEY:
         return DerivedZones(known, TimeZoneSource.PHONE)
     return DerivedZones((campaign_zone,), TimeZoneSource.CAMPAIGN)

@@ -63,3 +63,23 @@ def test_in_process_worker_runs_a_task_queued_in_redis() -> None:
         assert _round_trip(huey) == "abab"
     finally:
         huey.storage.flush_all()
+
+
+def test_starting_the_in_process_worker_keeps_the_servers_signal_handlers(
+    tmp_path: Path,
+) -> None:
+    import signal
+
+    def mine(signum: int, frame: object) -> None:  # pragma: no cover - never delivered
+        pass
+
+    previous = signal.signal(signal.SIGTERM, mine)
+    try:
+        consumer = start_in_process_worker(
+            huey=SqliteHuey(name="signals", filename=str(tmp_path / "q.sqlite3")), workers=1)
+        try:
+            assert signal.getsignal(signal.SIGTERM) is mine
+        finally:
+            consumer.stop(graceful=True)
+    finally:
+        signal.signal(signal.SIGTERM, previous)

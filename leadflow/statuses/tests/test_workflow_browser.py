@@ -135,8 +135,11 @@ def test_the_colour_input_takes_any_colour_and_a_bad_condition_is_shown_on_its_f
     page.goto(f"/campaigns/{campaign.id}/statuses/{busy.id}/edit/")
 
     page.get_by_label("Color", exact=True).fill("#123456")
-    page.get_by_label("Required fields on feedback submission").fill(
-        '{"any": [{"field": "call_after", "op": "not_empty"}, {"field": "mood", "op": "empty"}]}')
+    # A tampered post (the builder itself only offers known fields) must be refused on
+    # its field, naming the bad node, and save nothing.
+    page.locator("input[name=required_fields]").evaluate(
+        """el => { el.value = JSON.stringify({"any": [{"field": "call_after", "op": "not_empty"},
+                   {"field": "mood", "op": "empty"}]}); }""")
     page.get_by_test_id("save-status").click()
 
     error = page.locator('p.error[data-field="required_fields"]')
@@ -145,8 +148,16 @@ def test_the_colour_input_takes_any_colour_and_a_bad_condition_is_shown_on_its_f
     busy.refresh_from_db()
     assert busy.color != "#123456"  # nothing saved
 
-    page.get_by_label("Required fields on feedback submission").fill("")
+    # Built with the builder: "call_after is not empty".
+    page.goto(f"/campaigns/{campaign.id}/statuses/{busy.id}/edit/")
+    page.get_by_label("Color", exact=True).fill("#123456")
+    builder = page.locator("[data-condition-builder]")
+    builder.get_by_role("button", name="Add condition").first.click()
+    line = builder.locator(".cb-line").first
+    line.get_by_label("Field", exact=True).select_option("call_after")
+    line.get_by_label("Operator", exact=True).select_option("not_empty")
     page.get_by_test_id("save-status").click()
     expect(page.locator(".flash")).to_contain_text("saved")
     busy.refresh_from_db()
     assert busy.color == "#123456"
+    assert busy.required_fields == {"field": "call_after", "op": "not_empty"}

@@ -19,6 +19,12 @@ class Command(BaseCommand):
         page.add_argument("--campaigns", type=int, default=100)
         page.add_argument("--runs", type=int, default=40)
         page.add_argument("--warmup", type=int, default=3)
+        nextlead = scenarios.add_parser("next-lead", help="next-lead claims per second")
+        nextlead.add_argument("--leads", type=int, default=1_000_000)
+        nextlead.add_argument("--agents", type=int, default=64)
+        nextlead.add_argument("--seconds", type=float, default=30)
+        nextlead.add_argument("--no-http", action="store_true",
+                              help="skip the HTTP scenario (in-process and floor only)")
         importing = scenarios.add_parser("import", help="lead file import throughput")
         importing.add_argument("--rows", type=int, default=1_000_000)
 
@@ -31,6 +37,12 @@ class Command(BaseCommand):
 
             result = campaigns_page.run(leads=options["leads"], campaigns=options["campaigns"],
                                         runs=options["runs"], warmup=options["warmup"], log=log)
+        elif options["scenario"] == "next-lead":
+            from leadflow.ops.bench import next_lead
+
+            result = next_lead.run(leads=options["leads"], agents=options["agents"],
+                                   seconds=options["seconds"], http=not options["no_http"],
+                                   log=log)
         else:
             from leadflow.ops.bench import import_file
 

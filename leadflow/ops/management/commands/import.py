@@ -58,6 +58,11 @@ class Command(BaseCommand):
                 job = import_job_create(tenant=campaign.tenant, source=source,
                                         file_name=path.name, created_by=None,
                                         campaign_id=campaign.id)
+            unknown = [name for name in mapping if name not in job.headers]
+            if unknown:
+                raise CommandError(f"--mapping names columns the file does not have: "
+                                   f"{', '.join(unknown)} (its columns: "
+                                   f"{', '.join(job.headers)})")
             columns = [mapping.get(h, guess) for h, guess in
                        zip(job.headers, guess_mapping(job.headers), strict=True)]
             import_job_configure(

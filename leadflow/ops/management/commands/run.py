@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import signal
+import sys
 from typing import Any
 
 from django.conf import settings
@@ -27,12 +29,16 @@ class Command(BaseCommand):
         import waitress
 
         from config.wsgi import application
+        from leadflow.leads.imports import max_upload_bytes
         from leadflow.ops.worker import start_in_process_worker
 
         call_command("migrate", interactive=False, verbosity=0)
         if not options["no_demo"]:
             call_command("demo", if_empty=True)
         consumer = None if options["no_worker"] else start_in_process_worker()
+        # SIGTERM (systemd, docker stop) ends like Ctrl-C: through ``finally`` below, so
+        # the worker finishes its current task instead of being cut off.
+        signal.signal(signal.SIGTERM, lambda signum, frame: sys.exit(0))
         database = settings.DATABASES["default"]["ENGINE"].rsplit(".", 1)[-1]
         queue = "Redis" if settings.REDIS_URL else "SQLite"
         url = f"http://{options['host']}:{options['port']}"
@@ -44,8 +50,11 @@ class Command(BaseCommand):
             f"  API docs: {url}/api/docs"
         ))
         try:
+            # waitress buffers a whole request body before Django sees it: cap it just
+            # above the upload limit so an oversized upload is refused, not stored.
             waitress.serve(application, host=options["host"], port=options["port"],
-                           threads=options["threads"], ident="leadflow")
+                           threads=options["threads"], ident="leadflow",
+                           max_request_body_size=max_upload_bytes() + 64 * 1024)
         finally:
             if consumer is not None:
                 consumer.stop(graceful=True)

@@ -184,7 +184,17 @@
     }, function () { /* no clipboard permission: the text stays selectable */ });
   });
 
+  // --- A link to one campaign (/campaigns/#campaign-12) opens its group and shows the row.
+  function revealLinkedCampaign() {
+    var target = location.hash ? document.getElementById(location.hash.slice(1)) : null;
+    var group = target && target.closest("details.group");
+    if (!group) return;
+    group.open = true;
+    target.scrollIntoView({ block: "center" });
+  }
+
   document.addEventListener("DOMContentLoaded", function () {
+    revealLinkedCampaign();
     each("[data-duallist]", document, initDualList);
     each("[data-campaign-form]", document, initCampaignForm);
     each("[data-scrollspy]", document, initScrollSpy);

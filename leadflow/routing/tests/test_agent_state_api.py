@@ -1,0 +1,58 @@
+"""POST /api/agent/state: the logged-in agent goes on a break and back online."""
+
+from __future__ import annotations
+
+import pytest
+from django.test import Client
+
+from leadflow.routing.selectors import agent_is_online
+from leadflow.routing.services import break_state_create
+from leadflow.tenants.models import Tenant
+
+pytestmark = pytest.mark.django_db
+
+
+def test_an_agent_goes_on_a_named_break_and_back_online(
+        tenant: Tenant, agent_client: Client) -> None:
+    break_state_create(tenant=tenant, name="Lunch")
+    user = agent_client.get("/api/agent/state").wsgi_request.user
+    response = agent_client.post("/api/agent/state", {"state": "lunch"},
+                                 content_type="application/json")
+    assert response.status_code == 200
+    assert response.json() == {"state": "Lunch", "is_online": False, "breaks": ["Lunch"]}
+    assert not agent_is_online(user, tenant)
+    response = agent_client.post("/api/agent/state", {"state": "online"},
+                                 content_type="application/json")
+    assert response.json()["is_online"] is True
+    assert agent_is_online(user, tenant)
+
+
+def test_an_unknown_state_is_refused_with_the_known_ones(agent_client: Client) -> None:
+    response = agent_client.post("/api/agent/state", {"state": "Nap"},
+                                 content_type="application/json")
+    assert response.status_code == 422
+    assert "online" in response.json()["detail"][0]["msg"]
+
+
+def test_the_state_api_needs_a_login_and_a_csrf_token(tenant: Tenant) -> None:
+    assert Client().post("/api/agent/state", {"state": "online"},
+                         content_type="application/json").status_code == 401
+    from leadflow.tenants.services import user_create
+
+    user_create(tenant=tenant, username="csrf", password="pw", role="agent")
+    client = Client(enforce_csrf_checks=True)
+    client.login(username="csrf", password="pw")
+    assert client.post("/api/agent/state", {"state": "online"},
+                       content_type="application/json").status_code in (401, 403)
+
+
+def test_logging_in_puts_an_agent_back_online(tenant: Tenant) -> None:
+    from leadflow.routing.services import agent_set_state
+    from leadflow.tenants.services import user_create
+
+    user = user_create(tenant=tenant, username="napper", password="pw", role="agent").user
+    break_state_create(tenant=tenant, name="Training")
+    agent_set_state(tenant=tenant, agent=user, state="Training")
+    assert not agent_is_online(user, tenant)
+    assert Client().login(username="napper", password="pw")
+    assert agent_is_online(user, tenant)
