@@ -7,6 +7,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 
+from django.db import connection
 from django.db.models import Count, Q, QuerySet
 
 from leadflow.campaigns.calling_hours import (
@@ -98,9 +99,10 @@ def campaign_figures(
     ids = list(by_id)
 
     statuses_by_campaign: dict[int, list[LeadStatus]] = defaultdict(list)
-    for status in LeadStatus.objects.filter(tenant=tenant, campaign_id__in=ids).order_by(
-        "campaign_id", "position", "id"
-    ):
+    # Only what the table shows: the full rows carry JSON conditions we'd parse for nothing.
+    for status in LeadStatus.objects.filter(tenant=tenant, campaign_id__in=ids).only(
+        "id", "campaign_id", "name", "color", "position", "is_dialable"
+    ).order_by("campaign_id", "position", "id"):
         statuses_by_campaign[status.campaign_id].append(status)
 
     status_counts: dict[int, dict[int | None, int]] = defaultdict(lambda: defaultdict(int))
@@ -119,7 +121,13 @@ def campaign_figures(
     # Leads in a non-dialable status (final outcomes, Do Not Call) are never available.
     undialable = {s.id for statuses in statuses_by_campaign.values() for s in statuses
                   if not s.is_dialable}
-    for campaign_id, status_id, zone_set_id, n, free in rows:
+    # Executed on a raw cursor: Django's per-row converters cost ~20 ms for ~16,000 rows
+    # of plain integers.
+    sql, params = rows.query.sql_with_params()
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        fetched = cursor.fetchall()
+    for campaign_id, status_id, zone_set_id, n, free in fetched:
         status_counts[campaign_id][status_id] += n
         if free and status_id not in undialable:
             zone_counts[campaign_id][zone_set_id] += free
