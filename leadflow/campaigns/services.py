@@ -11,7 +11,7 @@ from django.db import IntegrityError, transaction
 from leadflow.campaigns.models import Campaign, CampaignGroup
 from leadflow.campaigns.selectors import campaign_get, campaign_group_get
 from leadflow.core.errors import ConflictError
-from leadflow.leads.models import Lead
+from leadflow.leads.services import leads_delete_for_campaign
 from leadflow.statuses.services import statuses_create_defaults
 from leadflow.tenants.models import Tenant
 
@@ -92,11 +92,10 @@ def campaign_set_active(*, tenant: Tenant, campaign_id: int, is_active: bool) ->
 def campaign_delete(*, tenant: Tenant, campaign_id: int) -> int:
     """Delete a campaign with its leads and statuses; return how many leads went with it."""
     campaign = campaign_get(tenant=tenant, campaign_id=campaign_id, for_update=True)
-    # Leads reference statuses with PROTECT, so they go first, in one statement.
-    # delete() totals every cascaded row too; count the leads alone.
-    _, per_model = Lead.objects.filter(tenant=tenant, campaign=campaign).delete()
+    # Leads reference statuses with PROTECT, so they go first, set-based.
+    deleted = leads_delete_for_campaign(tenant=tenant, campaign_id=campaign.id)
     campaign.delete()
-    return per_model.get(Lead._meta.label, 0)
+    return deleted
 
 
 def _set_group_members(*, tenant: Tenant, group: CampaignGroup, campaign_ids: list[int]) -> None:

@@ -4,9 +4,11 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from django.db import IntegrityError, connection, transaction
+from django.db import IntegrityError, connection, models, transaction
 
-from leadflow.leads.models import ZoneSet
+from leadflow.core.errors import ConflictError
+from leadflow.leads.models import Lead, ZoneSet
+from leadflow.tenants.models import Tenant
 
 _zone_set_ids: dict[str, int] = {}
 
@@ -45,3 +47,29 @@ def zone_set_id_for(zone_names: Iterable[str]) -> int:
 def zone_set_cache_clear() -> None:
     """Tests roll back the table between cases; the cache must follow."""
     _zone_set_ids.clear()
+
+
+def leads_delete_for_campaign(*, tenant: Tenant, campaign_id: int) -> int:
+    """Delete a campaign's leads set-based and return how many went.
+
+    1. Rows that reference leads (events, calls…) go first, each with one
+       ``DELETE … WHERE lead_id IN (SELECT …)`` (or are unlinked for SET_NULL).
+    2. The leads go in one raw DELETE.
+    Django's cascade collector would instead load every lead into memory to find its
+    dependents: gigabytes for a campaign of a million leads.
+    """
+    leads = Lead.objects.filter(tenant=tenant, campaign_id=campaign_id)
+    for relation in Lead._meta.related_objects:
+        field = relation.field
+        related_model = relation.related_model
+        assert not isinstance(related_model, str)  # resolved once apps are ready
+        dependents = related_model._base_manager.filter(
+            **{f"{field.name}__in": leads.values("id")})
+        if relation.on_delete is models.CASCADE:
+            dependents.delete()
+        elif relation.on_delete is models.SET_NULL:
+            dependents.update(**{field.name: None})
+        elif dependents.exists():
+            raise ConflictError(f"{related_model._meta.verbose_name_plural} still "
+                                "refer to this campaign's leads.")
+    return leads._raw_delete(leads.db)
