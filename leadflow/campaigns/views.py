@@ -14,29 +14,23 @@ from leadflow.campaigns.models import Campaign
 from leadflow.core.errors import DomainError, NotFoundError
 from leadflow.core.forms import add_service_errors
 from leadflow.leads.models import Lead
-from leadflow.tenants.models import Tenant
 from leadflow.tenants.permissions import manager_required
+from leadflow.ui.view_support import or_404, tenant_of
 
 
-def _tenant(request: HttpRequest) -> Tenant:
-    return request.tenant  # type: ignore[attr-defined,no-any-return]
-
-
-def _campaign_or_404(request: HttpRequest, campaign_id: int) -> Campaign:
-    try:
-        return selectors.campaign_get(tenant=_tenant(request), campaign_id=campaign_id)
-    except NotFoundError as exc:
-        raise Http404(exc.message) from exc
+def campaign_or_404(request: HttpRequest, campaign_id: int) -> Campaign:
+    """The tenant's campaign, or the page's 404 (other tenants' ids included)."""
+    return or_404(selectors.campaign_get, tenant=tenant_of(request), campaign_id=campaign_id)
 
 
 @manager_required
 def campaign_list(request: HttpRequest) -> HttpResponse:
-    sections = selectors.campaign_table(tenant=_tenant(request))
+    sections = selectors.campaign_table(tenant=tenant_of(request))
     return render(request, "campaigns/campaign_list.html", {"sections": sections})
 
 
 def _campaign_form_page(request: HttpRequest, campaign: Campaign | None) -> HttpResponse:
-    tenant = _tenant(request)
+    tenant = tenant_of(request)
     instance = campaign or Campaign(tenant=tenant, time_zone=tenant.time_zone,
                                     mask_phones=tenant.mask_phones, mask_show=tenant.mask_show,
                                     mask_digits=tenant.mask_digits)
@@ -66,19 +60,19 @@ def campaign_create(request: HttpRequest) -> HttpResponse:
 
 @manager_required
 def campaign_edit(request: HttpRequest, campaign_id: int) -> HttpResponse:
-    return _campaign_form_page(request, _campaign_or_404(request, campaign_id))
+    return _campaign_form_page(request, campaign_or_404(request, campaign_id))
 
 
 @require_POST
 @manager_required
 def campaign_toggle(request: HttpRequest, campaign_id: int) -> HttpResponse:
     """Activate or disable; htmx gets the re-rendered row, a plain form a redirect."""
-    campaign = _campaign_or_404(request, campaign_id)
-    campaign = services.campaign_set_active(tenant=_tenant(request), campaign_id=campaign.id,
+    campaign = campaign_or_404(request, campaign_id)
+    campaign = services.campaign_set_active(tenant=tenant_of(request), campaign_id=campaign.id,
                                             is_active=not campaign.is_active)
     state = "activated" if campaign.is_active else "disabled"
     if request.headers.get("HX-Request"):
-        figures = selectors.campaign_figures(tenant=_tenant(request), campaigns=[campaign])
+        figures = selectors.campaign_figures(tenant=tenant_of(request), campaigns=[campaign])
         return render(request, "campaigns/_campaign_row.html", {"row": figures[campaign.id]})
     messages.success(request, f"Campaign “{campaign.name}” {state}.")
     return redirect("campaign_list")
@@ -86,25 +80,25 @@ def campaign_toggle(request: HttpRequest, campaign_id: int) -> HttpResponse:
 
 @manager_required
 def campaign_delete(request: HttpRequest, campaign_id: int) -> HttpResponse:
-    campaign = _campaign_or_404(request, campaign_id)
+    campaign = campaign_or_404(request, campaign_id)
     if request.method == "POST":
-        deleted = services.campaign_delete(tenant=_tenant(request), campaign_id=campaign.id)
+        deleted = services.campaign_delete(tenant=tenant_of(request), campaign_id=campaign.id)
         messages.success(request, f"Campaign “{campaign.name}” deleted with {deleted} leads.")
         return redirect("campaign_list")
-    lead_count = Lead.objects.filter(tenant=_tenant(request), campaign=campaign).count()
+    lead_count = Lead.objects.filter(tenant=tenant_of(request), campaign=campaign).count()
     return render(request, "campaigns/campaign_confirm_delete.html",
                   {"campaign": campaign, "lead_count": lead_count})
 
 
 @manager_required
 def group_list(request: HttpRequest) -> HttpResponse:
-    groups = selectors.campaign_groups_for_tenant(_tenant(request))
-    ungrouped = Campaign.objects.filter(tenant=_tenant(request), group__isnull=True).count()
+    groups = selectors.campaign_groups_for_tenant(tenant_of(request))
+    ungrouped = Campaign.objects.filter(tenant=tenant_of(request), group__isnull=True).count()
     return render(request, "campaigns/group_list.html", {"groups": groups, "ungrouped": ungrouped})
 
 
 def _group_form_page(request: HttpRequest, group_id: int | None) -> HttpResponse:
-    tenant = _tenant(request)
+    tenant = tenant_of(request)
     group = None
     initial = {}
     if group_id is not None:
@@ -151,7 +145,7 @@ def group_edit(request: HttpRequest, group_id: int) -> HttpResponse:
 
 @manager_required
 def group_delete(request: HttpRequest, group_id: int) -> HttpResponse:
-    tenant = _tenant(request)
+    tenant = tenant_of(request)
     try:
         group = selectors.campaign_group_get(tenant=tenant, group_id=group_id)
     except NotFoundError as exc:

@@ -9,30 +9,23 @@ from zoneinfo import ZoneInfo
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
-from django.http import Http404, HttpRequest, HttpResponse, QueryDict
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 
 from leadflow.campaigns.models import Campaign
-from leadflow.campaigns.selectors import campaign_get
+from leadflow.campaigns.views import campaign_or_404
 from leadflow.core.errors import DomainError, NotFoundError
 from leadflow.core.forms import add_service_errors
 from leadflow.leads import custom_fields
 from leadflow.leads.forms import CustomFieldForm
 from leadflow.leads.models import CampaignField
-from leadflow.tenants.models import Tenant
 from leadflow.tenants.permissions import manager_required
+from leadflow.ui.view_support import posted, tenant_of
 
 ViewFunc = Callable[..., HttpResponse]
 
 
-def tenant_of(request: HttpRequest) -> Tenant:
-    return request.tenant  # type: ignore[attr-defined,no-any-return]
-
-
-def posted(request: HttpRequest) -> QueryDict | None:
-    """The form data on POST, even an empty one (an empty POST is still a submission)."""
-    return request.POST if request.method == "POST" else None
 
 
 def in_tenant_time(view: ViewFunc) -> ViewFunc:
@@ -48,12 +41,6 @@ def in_tenant_time(view: ViewFunc) -> ViewFunc:
 
     return wrapped
 
-
-def campaign_or_404(request: HttpRequest, campaign_id: int) -> Campaign:
-    try:
-        return campaign_get(tenant=tenant_of(request), campaign_id=campaign_id)
-    except NotFoundError as exc:
-        raise Http404(exc.message) from exc
 
 
 def _field_or_404(request: HttpRequest, campaign: Campaign, field_id: int) -> CampaignField:

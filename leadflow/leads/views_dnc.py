@@ -21,9 +21,10 @@ from leadflow.core.forms import add_service_errors
 from leadflow.leads.dnc import dnc_entries_search, dnc_entry_add, dnc_entry_remove
 from leadflow.leads.forms import DncEntryForm, DncSearchForm, UploadForm
 from leadflow.leads.models import DncEntry, ImportKind
-from leadflow.leads.views import in_tenant_time, tenant_of
+from leadflow.leads.views import in_tenant_time
 from leadflow.leads.views_imports import upload_page
 from leadflow.tenants.permissions import manager_required
+from leadflow.ui.view_support import tenant_of
 
 
 def _dnc_page(request: HttpRequest, add_form: DncEntryForm, status: int = 200) -> HttpResponse:

@@ -43,9 +43,10 @@ from leadflow.leads.uploads import (
     install_size_limit,
     too_large_message,
 )
-from leadflow.leads.views import in_tenant_time, posted, tenant_of
+from leadflow.leads.views import in_tenant_time
 from leadflow.tenants.models import Tenant
 from leadflow.tenants.permissions import manager_required
+from leadflow.ui.view_support import posted, tenant_of
 
 ERRORS_SHOWN = 50
 SNIFF_CACHE_SECONDS = 15 * 60

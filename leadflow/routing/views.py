@@ -36,10 +36,7 @@ from leadflow.routing.models import (
 )
 from leadflow.tenants.models import Membership, Role, Tenant
 from leadflow.tenants.permissions import manager_required
-
-
-def _tenant(request: HttpRequest) -> Tenant:
-    return request.tenant  # type: ignore[attr-defined,no-any-return]
+from leadflow.ui.view_support import tenant_of
 
 
 def _or_404(fn: Any, **kwargs: Any) -> Any:
@@ -54,7 +51,7 @@ def _or_404(fn: Any, **kwargs: Any) -> Any:
 
 @manager_required
 def user_group_list(request: HttpRequest) -> HttpResponse:
-    tenant = _tenant(request)
+    tenant = tenant_of(request)
     query = request.GET.get("q", "").strip()
     found = UserGroup.objects.filter(tenant=tenant)
     if query:
@@ -130,7 +127,7 @@ LIST_FIELDS = ["country", "status", "campaign", "phone", "first_name", "last_nam
 
 
 def _user_group_page(request: HttpRequest, group: UserGroup | None) -> HttpResponse:
-    tenant = _tenant(request)
+    tenant = tenant_of(request)
     choices = condition_choices(tenant)
     data = request.POST if request.method == "POST" else None
     fg_initial = [{"id": f.id, "name": f.name, "condition": f.condition, "weight": f.weight,
@@ -179,7 +176,7 @@ def user_group_create(request: HttpRequest) -> HttpResponse:
 
 @manager_required
 def user_group_edit(request: HttpRequest, user_group_id: int) -> HttpResponse:
-    group = _or_404(selectors.user_group_get, tenant=_tenant(request),
+    group = _or_404(selectors.user_group_get, tenant=tenant_of(request),
                     user_group_id=user_group_id)
     return _user_group_page(request, group)
 
@@ -187,7 +184,7 @@ def user_group_edit(request: HttpRequest, user_group_id: int) -> HttpResponse:
 @require_POST
 @manager_required
 def user_group_delete(request: HttpRequest, user_group_id: int) -> HttpResponse:
-    _or_404(services.user_group_delete, tenant=_tenant(request), user_group_id=user_group_id)
+    _or_404(services.user_group_delete, tenant=tenant_of(request), user_group_id=user_group_id)
     messages.success(request, "User group deleted.")
     return redirect("routing_user_group_list")
 
@@ -202,13 +199,13 @@ def _agent_choices(tenant: Tenant) -> list[tuple[int, str]]:
 
 @manager_required
 def desk_list(request: HttpRequest) -> HttpResponse:
-    desks = Desk.objects.filter(tenant=_tenant(request)).prefetch_related(
+    desks = Desk.objects.filter(tenant=tenant_of(request)).prefetch_related(
         "agents__user", "priority_groups__user_group")
     return render(request, "routing/desk_list.html", {"desks": desks})
 
 
 def _desk_page(request: HttpRequest, desk: Desk | None) -> HttpResponse:
-    tenant = _tenant(request)
+    tenant = tenant_of(request)
     initial = ({"name": desk.name, "description": desk.description,
                 "members": [str(p.user_id) for p in desk.agents.all()]} if desk else {})
     form = DeskForm(request.POST or None, initial=initial, agents=_agent_choices(tenant))
@@ -235,14 +232,14 @@ def desk_create(request: HttpRequest) -> HttpResponse:
 
 @manager_required
 def desk_edit(request: HttpRequest, desk_id: int) -> HttpResponse:
-    return _desk_page(request, _or_404(selectors.desk_get, tenant=_tenant(request),
+    return _desk_page(request, _or_404(selectors.desk_get, tenant=tenant_of(request),
                                        desk_id=desk_id))
 
 
 @require_POST
 @manager_required
 def desk_delete(request: HttpRequest, desk_id: int) -> HttpResponse:
-    _or_404(services.desk_delete, tenant=_tenant(request), desk_id=desk_id)
+    _or_404(services.desk_delete, tenant=tenant_of(request), desk_id=desk_id)
     messages.success(request, "Desk deleted.")
     return redirect("routing_desk_list")
 
@@ -252,7 +249,7 @@ def desk_delete(request: HttpRequest, desk_id: int) -> HttpResponse:
 
 @manager_required
 def agent_list(request: HttpRequest) -> HttpResponse:
-    tenant = _tenant(request)
+    tenant = tenant_of(request)
     memberships = list(Membership.objects.filter(tenant=tenant, role=Role.AGENT)
                        .select_related("user").order_by("user__username"))
     profiles = {p.user_id: p for p in AgentProfile.objects.filter(tenant=tenant)
@@ -265,7 +262,7 @@ def agent_list(request: HttpRequest) -> HttpResponse:
 
 @manager_required
 def agent_edit(request: HttpRequest, user_id: int) -> HttpResponse:
-    tenant = _tenant(request)
+    tenant = tenant_of(request)
     membership = Membership.objects.filter(tenant=tenant, user_id=user_id,
                                            role=Role.AGENT).select_related("user").first()
     if membership is None:
@@ -291,7 +288,7 @@ def agent_edit(request: HttpRequest, user_id: int) -> HttpResponse:
 @manager_required
 def break_create(request: HttpRequest) -> HttpResponse:
     try:
-        services.break_state_create(tenant=_tenant(request), name=request.POST.get("name", ""))
+        services.break_state_create(tenant=tenant_of(request), name=request.POST.get("name", ""))
         messages.success(request, "Break added.")
     except ValidationError as exc:
         messages.error(request, "; ".join(m for ms in validation_error_messages(exc).values()
@@ -303,7 +300,7 @@ def break_create(request: HttpRequest) -> HttpResponse:
 @manager_required
 def break_delete(request: HttpRequest, break_id: int) -> HttpResponse:
     try:
-        services.break_state_delete(tenant=_tenant(request), break_state_id=break_id)
+        services.break_state_delete(tenant=tenant_of(request), break_state_id=break_id)
         messages.success(request, "Break deleted.")
     except NotFoundError as exc:
         raise Http404(exc.message) from exc
@@ -317,12 +314,12 @@ def break_delete(request: HttpRequest, break_id: int) -> HttpResponse:
 
 @manager_required
 def object_list_list(request: HttpRequest) -> HttpResponse:
-    lists = ObjectList.objects.filter(tenant=_tenant(request))
+    lists = ObjectList.objects.filter(tenant=tenant_of(request))
     return render(request, "routing/object_list_list.html", {"lists": lists})
 
 
 def _object_list_page(request: HttpRequest, obj: ObjectList | None) -> HttpResponse:
-    tenant = _tenant(request)
+    tenant = tenant_of(request)
     initial = ({"name": obj.name, "kind": obj.kind,
                 "values_text": "\n".join(str(v) for v in obj.values)} if obj else {})
     form = ObjectListForm(request.POST or None, initial=initial)
@@ -349,7 +346,7 @@ def object_list_create(request: HttpRequest) -> HttpResponse:
 
 @manager_required
 def object_list_edit(request: HttpRequest, object_list_id: int) -> HttpResponse:
-    return _object_list_page(request, _or_404(selectors.object_list_get, tenant=_tenant(request),
+    return _object_list_page(request, _or_404(selectors.object_list_get, tenant=tenant_of(request),
                                               object_list_id=object_list_id))
 
 
@@ -357,7 +354,7 @@ def object_list_edit(request: HttpRequest, object_list_id: int) -> HttpResponse:
 @manager_required
 def object_list_delete(request: HttpRequest, object_list_id: int) -> HttpResponse:
     try:
-        services.object_list_delete(tenant=_tenant(request), object_list_id=object_list_id)
+        services.object_list_delete(tenant=tenant_of(request), object_list_id=object_list_id)
         messages.success(request, "Object list deleted.")
     except NotFoundError as exc:
         raise Http404(exc.message) from exc
@@ -371,7 +368,7 @@ def object_list_delete(request: HttpRequest, object_list_id: int) -> HttpRespons
 
 @manager_required
 def campaign_users(request: HttpRequest, campaign_id: int) -> HttpResponse:
-    tenant = _tenant(request)
+    tenant = tenant_of(request)
     campaign = Campaign.objects.filter(tenant=tenant, id=campaign_id).first()
     if campaign is None:
         raise Http404("Campaign not found.")

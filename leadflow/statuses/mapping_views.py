@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
-from django.http import Http404, HttpRequest, HttpResponse, QueryDict
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 
 from leadflow.core.errors import DomainError, NotFoundError
@@ -12,23 +12,13 @@ from leadflow.core.forms import add_service_errors
 from leadflow.statuses import selectors, services
 from leadflow.statuses.forms import ApiMappingForm, StatusMappingForm
 from leadflow.statuses.models import StatusApiMapping
-from leadflow.tenants.models import Tenant
 from leadflow.tenants.permissions import manager_required
-
-
-def _tenant(request: HttpRequest) -> Tenant:
-    return request.tenant  # type: ignore[attr-defined,no-any-return]
-
-
-def _posted(request: HttpRequest) -> QueryDict | None:
-    """The form data on POST, even an empty one (``request.POST or None`` would leave the
-    form unbound, and an empty submission would pass as a first visit)."""
-    return request.POST if request.method == "POST" else None
+from leadflow.ui.view_support import posted, tenant_of
 
 
 def _mapping_or_404(request: HttpRequest, mapping_id: int) -> StatusApiMapping:
     try:
-        return selectors.api_mapping_get(tenant=_tenant(request), mapping_id=mapping_id)
+        return selectors.api_mapping_get(tenant=tenant_of(request), mapping_id=mapping_id)
     except NotFoundError as exc:
         raise Http404(exc.message) from exc
 
@@ -36,18 +26,18 @@ def _mapping_or_404(request: HttpRequest, mapping_id: int) -> StatusApiMapping:
 @manager_required
 def status_api_mapping(request: HttpRequest) -> HttpResponse:
     """Every campaign status with its colour and CRM mapping, each with Edit."""
-    table = selectors.status_mapping_table(tenant=_tenant(request))
+    table = selectors.status_mapping_table(tenant=tenant_of(request))
     return render(request, "statuses/status_api_mapping.html", {"table": table})
 
 
 @manager_required
 def status_api_mapping_edit(request: HttpRequest, status_id: int) -> HttpResponse:
-    tenant = _tenant(request)
+    tenant = tenant_of(request)
     try:
         status = selectors.status_get(tenant=tenant, status_id=status_id)
     except NotFoundError as exc:
         raise Http404(exc.message) from exc
-    form = StatusMappingForm(_posted(request), tenant=tenant,
+    form = StatusMappingForm(posted(request), tenant=tenant,
                              initial={"api_mapping": status.api_mapping_id})
     if request.method == "POST" and form.is_valid():
         mapping = form.cleaned_data["api_mapping"]
@@ -65,13 +55,13 @@ def status_api_mapping_edit(request: HttpRequest, status_id: int) -> HttpRespons
 
 @manager_required
 def api_mapping_list(request: HttpRequest) -> HttpResponse:
-    mappings = selectors.api_mappings_for_tenant(_tenant(request))
+    mappings = selectors.api_mappings_for_tenant(tenant_of(request))
     return render(request, "statuses/api_mapping_list.html", {"mappings": mappings})
 
 
 def _mapping_form_page(request: HttpRequest, mapping: StatusApiMapping | None) -> HttpResponse:
-    tenant = _tenant(request)
-    form = ApiMappingForm(_posted(request),
+    tenant = tenant_of(request)
+    form = ApiMappingForm(posted(request),
                           instance=mapping or StatusApiMapping(tenant=tenant))
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
@@ -106,7 +96,7 @@ def api_mapping_edit(request: HttpRequest, mapping_id: int) -> HttpResponse:
 def api_mapping_delete(request: HttpRequest, mapping_id: int) -> HttpResponse:
     mapping = _mapping_or_404(request, mapping_id)
     if request.method == "POST":
-        unmapped = services.api_mapping_delete(tenant=_tenant(request), mapping_id=mapping.id)
+        unmapped = services.api_mapping_delete(tenant=tenant_of(request), mapping_id=mapping.id)
         messages.success(request, f"CRM status mapping “{mapping.code}” deleted; {unmapped} "
                                   f"status{'es' if unmapped != 1 else ''} now without mapping.")
         return redirect("api_mapping_list")

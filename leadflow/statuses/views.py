@@ -4,41 +4,24 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
-from django.http import Http404, HttpRequest, HttpResponse, QueryDict
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 
 from leadflow.campaigns.models import Campaign
-from leadflow.campaigns.selectors import campaign_get
+from leadflow.campaigns.views import campaign_or_404
 from leadflow.core.errors import DomainError, NotFoundError
 from leadflow.core.forms import add_service_errors
 from leadflow.statuses import selectors, services
 from leadflow.statuses.forms import PALETTE, StatusDeleteForm, StatusForm, WorkflowGridForm
 from leadflow.statuses.models import LeadStatus
 from leadflow.statuses.workflow import WorkflowError, workflow_check, workflow_save
-from leadflow.tenants.models import Tenant
 from leadflow.tenants.permissions import manager_required
-
-
-def _tenant(request: HttpRequest) -> Tenant:
-    return request.tenant  # type: ignore[attr-defined,no-any-return]
-
-
-def _posted(request: HttpRequest) -> QueryDict | None:
-    """The form data on POST, even an empty one (``request.POST or None`` would leave the
-    form unbound, and an empty submission would pass as a first visit)."""
-    return request.POST if request.method == "POST" else None
-
-
-def _campaign_or_404(request: HttpRequest, campaign_id: int) -> Campaign:
-    try:
-        return campaign_get(tenant=_tenant(request), campaign_id=campaign_id)
-    except NotFoundError as exc:
-        raise Http404(exc.message) from exc
+from leadflow.ui.view_support import posted, tenant_of
 
 
 def _status_or_404(request: HttpRequest, campaign: Campaign, status_id: int) -> LeadStatus:
     try:
-        return selectors.status_get_in_campaign(tenant=_tenant(request), campaign=campaign,
+        return selectors.status_get_in_campaign(tenant=tenant_of(request), campaign=campaign,
                                                 status_id=status_id)
     except NotFoundError as exc:
         raise Http404(exc.message) from exc
@@ -46,20 +29,20 @@ def _status_or_404(request: HttpRequest, campaign: Campaign, status_id: int) -> 
 
 @manager_required
 def status_list(request: HttpRequest, campaign_id: int) -> HttpResponse:
-    campaign = _campaign_or_404(request, campaign_id)
-    statuses = list(selectors.statuses_for_campaign(tenant=_tenant(request), campaign=campaign))
-    counts = selectors.status_lead_counts(tenant=_tenant(request), campaign=campaign)
+    campaign = campaign_or_404(request, campaign_id)
+    statuses = list(selectors.statuses_for_campaign(tenant=tenant_of(request), campaign=campaign))
+    counts = selectors.status_lead_counts(tenant=tenant_of(request), campaign=campaign)
     rows = [(s, counts.get(s.id, 0)) for s in statuses]
     return render(request, "statuses/status_list.html", {"campaign": campaign, "rows": rows})
 
 
 def _status_form_page(request: HttpRequest, campaign: Campaign,
                       status: LeadStatus | None) -> HttpResponse:
-    tenant = _tenant(request)
+    tenant = tenant_of(request)
     # What the page says about the saved status, before the form changes the instance.
     was_system = status.is_system if status else False
     instance = status or LeadStatus(tenant=tenant, campaign=campaign)
-    form = StatusForm(_posted(request), instance=instance, tenant=tenant)
+    form = StatusForm(posted(request), instance=instance, tenant=tenant)
     if request.method == "POST" and form.is_valid():
         try:
             if status is None:
@@ -82,24 +65,24 @@ def _status_form_page(request: HttpRequest, campaign: Campaign,
 
 @manager_required
 def status_create(request: HttpRequest, campaign_id: int) -> HttpResponse:
-    return _status_form_page(request, _campaign_or_404(request, campaign_id), None)
+    return _status_form_page(request, campaign_or_404(request, campaign_id), None)
 
 
 @manager_required
 def status_edit(request: HttpRequest, campaign_id: int, status_id: int) -> HttpResponse:
-    campaign = _campaign_or_404(request, campaign_id)
+    campaign = campaign_or_404(request, campaign_id)
     return _status_form_page(request, campaign, _status_or_404(request, campaign, status_id))
 
 
 @manager_required
 def status_delete(request: HttpRequest, campaign_id: int, status_id: int) -> HttpResponse:
-    tenant = _tenant(request)
-    campaign = _campaign_or_404(request, campaign_id)
+    tenant = tenant_of(request)
+    campaign = campaign_or_404(request, campaign_id)
     status = _status_or_404(request, campaign, status_id)
     lead_count = selectors.status_lead_counts(tenant=tenant, campaign=campaign).get(status.id, 0)
     others = [s for s in selectors.statuses_for_campaign(tenant=tenant, campaign=campaign)
               if s.id != status.id]
-    form = StatusDeleteForm(_posted(request), others=others, lead_count=lead_count,
+    form = StatusDeleteForm(posted(request), others=others, lead_count=lead_count,
                             is_default=status.is_default_for_new_leads)
     if request.method == "POST" and form.is_valid():
         try:
@@ -121,8 +104,8 @@ def status_delete(request: HttpRequest, campaign_id: int, status_id: int) -> Htt
 @manager_required
 def workflow_edit(request: HttpRequest, campaign_id: int) -> HttpResponse:
     """The matrix; one Save replaces the whole grid or, with any bad cell, nothing."""
-    tenant = _tenant(request)
-    campaign = _campaign_or_404(request, campaign_id)
+    tenant = tenant_of(request)
+    campaign = campaign_or_404(request, campaign_id)
     statuses = list(selectors.statuses_for_campaign(tenant=tenant, campaign=campaign))
     if request.method == "POST":
         grid = WorkflowGridForm(statuses=statuses, data=request.POST)

@@ -14,17 +14,13 @@ from leadflow.core.forms import add_service_errors
 from leadflow.tenants import selectors, services
 from leadflow.tenants.forms import ApiKeyForm, TenantSettingsForm
 from leadflow.tenants.middleware import SESSION_TENANT_KEY
-from leadflow.tenants.models import Tenant
 from leadflow.tenants.permissions import admin_required
-
-
-def _tenant(request: HttpRequest) -> Tenant:
-    return request.tenant  # type: ignore[attr-defined,no-any-return]
+from leadflow.ui.view_support import tenant_of
 
 
 @admin_required
 def tenant_settings(request: HttpRequest) -> HttpResponse:
-    tenant = _tenant(request)
+    tenant = tenant_of(request)
     form = TenantSettingsForm(request.POST or None, instance=tenant)
     if request.method == "POST" and form.is_valid():
         services.tenant_update(tenant=tenant, **{f: form.cleaned_data[f] for f in form.fields})
@@ -36,7 +32,7 @@ def tenant_settings(request: HttpRequest) -> HttpResponse:
 
 @admin_required
 def api_key_list(request: HttpRequest) -> HttpResponse:
-    tenant = _tenant(request)
+    tenant = tenant_of(request)
     form = ApiKeyForm(request.POST or None)
     new_secret = None
     if request.method == "POST" and form.is_valid():
@@ -59,7 +55,7 @@ def api_key_list(request: HttpRequest) -> HttpResponse:
 @admin_required
 def api_key_revoke(request: HttpRequest, api_key_id: int) -> HttpResponse:
     try:
-        api_key = services.api_key_revoke(tenant=_tenant(request), api_key_id=api_key_id)
+        api_key = services.api_key_revoke(tenant=tenant_of(request), api_key_id=api_key_id)
     except NotFoundError as exc:
         raise Http404(exc.message) from exc
     messages.success(request, f"API key “{api_key.name}” revoked.")
