@@ -36,15 +36,7 @@ from leadflow.routing.models import (
 )
 from leadflow.tenants.models import Membership, Role, Tenant
 from leadflow.tenants.permissions import manager_required
-from leadflow.ui.view_support import tenant_of
-
-
-def _or_404(fn: Any, **kwargs: Any) -> Any:
-    try:
-        return fn(**kwargs)
-    except NotFoundError as exc:
-        raise Http404(exc.message) from exc
-
+from leadflow.ui.view_support import or_404, tenant_of
 
 # --- user groups ------------------------------------------------------------------------
 
@@ -176,7 +168,7 @@ def user_group_create(request: HttpRequest) -> HttpResponse:
 
 @manager_required
 def user_group_edit(request: HttpRequest, user_group_id: int) -> HttpResponse:
-    group = _or_404(selectors.user_group_get, tenant=tenant_of(request),
+    group = or_404(selectors.user_group_get, tenant=tenant_of(request),
                     user_group_id=user_group_id)
     return _user_group_page(request, group)
 
@@ -184,7 +176,7 @@ def user_group_edit(request: HttpRequest, user_group_id: int) -> HttpResponse:
 @require_POST
 @manager_required
 def user_group_delete(request: HttpRequest, user_group_id: int) -> HttpResponse:
-    _or_404(services.user_group_delete, tenant=tenant_of(request), user_group_id=user_group_id)
+    or_404(services.user_group_delete, tenant=tenant_of(request), user_group_id=user_group_id)
     messages.success(request, "User group deleted.")
     return redirect("routing_user_group_list")
 
@@ -232,14 +224,14 @@ def desk_create(request: HttpRequest) -> HttpResponse:
 
 @manager_required
 def desk_edit(request: HttpRequest, desk_id: int) -> HttpResponse:
-    return _desk_page(request, _or_404(selectors.desk_get, tenant=tenant_of(request),
+    return _desk_page(request, or_404(selectors.desk_get, tenant=tenant_of(request),
                                        desk_id=desk_id))
 
 
 @require_POST
 @manager_required
 def desk_delete(request: HttpRequest, desk_id: int) -> HttpResponse:
-    _or_404(services.desk_delete, tenant=tenant_of(request), desk_id=desk_id)
+    or_404(services.desk_delete, tenant=tenant_of(request), desk_id=desk_id)
     messages.success(request, "Desk deleted.")
     return redirect("routing_desk_list")
 
@@ -346,7 +338,7 @@ def object_list_create(request: HttpRequest) -> HttpResponse:
 
 @manager_required
 def object_list_edit(request: HttpRequest, object_list_id: int) -> HttpResponse:
-    return _object_list_page(request, _or_404(selectors.object_list_get, tenant=tenant_of(request),
+    return _object_list_page(request, or_404(selectors.object_list_get, tenant=tenant_of(request),
                                               object_list_id=object_list_id))
 
 
