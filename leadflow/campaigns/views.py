@@ -4,14 +4,14 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
 from leadflow.campaigns import selectors, services
 from leadflow.campaigns.forms import CampaignForm, CampaignGroupForm
 from leadflow.campaigns.models import Campaign
-from leadflow.core.errors import DomainError, NotFoundError
+from leadflow.core.errors import DomainError
 from leadflow.core.forms import add_service_errors
 from leadflow.leads.models import Lead
 from leadflow.tenants.permissions import manager_required
@@ -102,10 +102,7 @@ def _group_form_page(request: HttpRequest, group_id: int | None) -> HttpResponse
     group = None
     initial = {}
     if group_id is not None:
-        try:
-            group = selectors.campaign_group_get(tenant=tenant, group_id=group_id)
-        except NotFoundError as exc:
-            raise Http404(exc.message) from exc
+        group = or_404(selectors.campaign_group_get, tenant=tenant, group_id=group_id)
         initial = {"name": group.name, "description": group.description,
                    "campaign_ids": list(group.campaigns.values_list("id", flat=True))}
     form = CampaignGroupForm(request.POST or None, initial=initial, tenant=tenant)
@@ -146,10 +143,7 @@ def group_edit(request: HttpRequest, group_id: int) -> HttpResponse:
 @manager_required
 def group_delete(request: HttpRequest, group_id: int) -> HttpResponse:
     tenant = tenant_of(request)
-    try:
-        group = selectors.campaign_group_get(tenant=tenant, group_id=group_id)
-    except NotFoundError as exc:
-        raise Http404(exc.message) from exc
+    group = or_404(selectors.campaign_group_get, tenant=tenant, group_id=group_id)
     if request.method == "POST":
         moved = services.campaign_group_delete(tenant=tenant, group_id=group.id)
         messages.success(request, f"Campaign group “{group.name}” deleted; {moved} campaign(s) "

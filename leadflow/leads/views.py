@@ -9,19 +9,19 @@ from zoneinfo import ZoneInfo
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 
 from leadflow.campaigns.models import Campaign
 from leadflow.campaigns.views import campaign_or_404
-from leadflow.core.errors import DomainError, NotFoundError
+from leadflow.core.errors import DomainError
 from leadflow.core.forms import add_service_errors
 from leadflow.leads import custom_fields
 from leadflow.leads.forms import CustomFieldForm
 from leadflow.leads.models import CampaignField
 from leadflow.tenants.permissions import manager_required
-from leadflow.ui.view_support import posted, tenant_of
+from leadflow.ui.view_support import or_404, posted, tenant_of
 
 ViewFunc = Callable[..., HttpResponse]
 
@@ -44,11 +44,8 @@ def in_tenant_time(view: ViewFunc) -> ViewFunc:
 
 
 def _field_or_404(request: HttpRequest, campaign: Campaign, field_id: int) -> CampaignField:
-    try:
-        return custom_fields.campaign_field_get(tenant=tenant_of(request), campaign=campaign,
-                                                field_id=field_id)
-    except NotFoundError as exc:
-        raise Http404(exc.message) from exc
+    return or_404(custom_fields.campaign_field_get, tenant=tenant_of(request),
+                  campaign=campaign, field_id=field_id)
 
 
 @manager_required

@@ -14,13 +14,13 @@ from django.contrib.auth.models import User
 from django.core.cache import cache
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
-from django.http import Http404, HttpRequest, HttpResponse, StreamingHttpResponse
+from django.http import HttpRequest, HttpResponse, StreamingHttpResponse
 from django.shortcuts import redirect, render
 from django.utils.html import format_html
 from django.views.decorators.csrf import csrf_exempt, csrf_protect
 from django.views.decorators.http import require_POST
 
-from leadflow.core.errors import DomainError, NotFoundError
+from leadflow.core.errors import DomainError
 from leadflow.core.forms import add_service_errors
 from leadflow.leads.forms import MappingForm, UploadForm
 from leadflow.leads.import_preview import Preview, import_preview
@@ -46,17 +46,14 @@ from leadflow.leads.uploads import (
 from leadflow.leads.views import in_tenant_time
 from leadflow.tenants.models import Tenant
 from leadflow.tenants.permissions import manager_required
-from leadflow.ui.view_support import posted, tenant_of
+from leadflow.ui.view_support import or_404, posted, tenant_of
 
 ERRORS_SHOWN = 50
 SNIFF_CACHE_SECONDS = 15 * 60
 
 
 def _job_or_404(request: HttpRequest, job_id: int) -> ImportJob:
-    try:
-        return import_job_get(tenant=tenant_of(request), job_id=job_id)
-    except NotFoundError as exc:
-        raise Http404(exc.message) from exc
+    return or_404(import_job_get, tenant=tenant_of(request), job_id=job_id)
 
 
 # --- Step 1: upload ------------------------------------------------------------------

@@ -4,23 +4,20 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 
-from leadflow.core.errors import DomainError, NotFoundError
+from leadflow.core.errors import DomainError
 from leadflow.core.forms import add_service_errors
 from leadflow.statuses import selectors, services
 from leadflow.statuses.forms import ApiMappingForm, StatusMappingForm
 from leadflow.statuses.models import StatusApiMapping
 from leadflow.tenants.permissions import manager_required
-from leadflow.ui.view_support import posted, tenant_of
+from leadflow.ui.view_support import or_404, posted, tenant_of
 
 
 def _mapping_or_404(request: HttpRequest, mapping_id: int) -> StatusApiMapping:
-    try:
-        return selectors.api_mapping_get(tenant=tenant_of(request), mapping_id=mapping_id)
-    except NotFoundError as exc:
-        raise Http404(exc.message) from exc
+    return or_404(selectors.api_mapping_get, tenant=tenant_of(request), mapping_id=mapping_id)
 
 
 @manager_required
@@ -33,10 +30,7 @@ def status_api_mapping(request: HttpRequest) -> HttpResponse:
 @manager_required
 def status_api_mapping_edit(request: HttpRequest, status_id: int) -> HttpResponse:
     tenant = tenant_of(request)
-    try:
-        status = selectors.status_get(tenant=tenant, status_id=status_id)
-    except NotFoundError as exc:
-        raise Http404(exc.message) from exc
+    status = or_404(selectors.status_get, tenant=tenant, status_id=status_id)
     form = StatusMappingForm(posted(request), tenant=tenant,
                              initial={"api_mapping": status.api_mapping_id})
     if request.method == "POST" and form.is_valid():

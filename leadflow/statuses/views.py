@@ -4,27 +4,24 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 
 from leadflow.campaigns.models import Campaign
 from leadflow.campaigns.views import campaign_or_404
-from leadflow.core.errors import DomainError, NotFoundError
+from leadflow.core.errors import DomainError
 from leadflow.core.forms import add_service_errors
 from leadflow.statuses import selectors, services
 from leadflow.statuses.forms import PALETTE, StatusDeleteForm, StatusForm, WorkflowGridForm
 from leadflow.statuses.models import LeadStatus
 from leadflow.statuses.workflow import WorkflowError, workflow_check, workflow_save
 from leadflow.tenants.permissions import manager_required
-from leadflow.ui.view_support import posted, tenant_of
+from leadflow.ui.view_support import or_404, posted, tenant_of
 
 
 def _status_or_404(request: HttpRequest, campaign: Campaign, status_id: int) -> LeadStatus:
-    try:
-        return selectors.status_get_in_campaign(tenant=tenant_of(request), campaign=campaign,
-                                                status_id=status_id)
-    except NotFoundError as exc:
-        raise Http404(exc.message) from exc
+    return or_404(selectors.status_get_in_campaign, tenant=tenant_of(request),
+                  campaign=campaign, status_id=status_id)
 
 
 @manager_required
