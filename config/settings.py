@@ -59,6 +59,8 @@ INSTALLED_APPS = [
     "leadflow.ui",
     "leadflow.ops",
     "leadflow.dialing",
+    "leadflow.crm",
+    "leadflow.rules",
 ]
 
 MIDDLEWARE = [

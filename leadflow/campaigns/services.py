@@ -12,6 +12,7 @@ from leadflow.campaigns.models import Campaign, CampaignGroup
 from leadflow.campaigns.selectors import campaign_get, campaign_group_get
 from leadflow.core.errors import ConflictError
 from leadflow.leads.services import leads_delete_for_campaign
+from leadflow.rules.defaults import rules_create_defaults
 from leadflow.statuses.services import statuses_create_defaults
 from leadflow.tenants.models import Tenant
 
@@ -56,7 +57,8 @@ def _save_unique(instance: Campaign | CampaignGroup) -> None:
 @transaction.atomic
 def campaign_create(*, tenant: Tenant, **fields: Any) -> Campaign:
     """1. Reject unknown fields. 2. Start from the tenant's masking defaults.
-    3. Validate everything. 4. Save with the default statuses, all or nothing."""
+    3. Validate everything. 4. Save with the default statuses and template rules, all or
+    nothing."""
     _reject_unknown_fields(fields)
     group = _resolve_group(tenant, fields.pop("group_id", None))
     campaign = Campaign(
@@ -68,6 +70,7 @@ def campaign_create(*, tenant: Tenant, **fields: Any) -> Campaign:
     campaign.full_clean()
     _save_unique(campaign)
     statuses_create_defaults(campaign=campaign)
+    rules_create_defaults(campaign=campaign)
     return campaign
 
 

@@ -23,6 +23,8 @@ from leadflow.dialing.hours import hours_policy
 from leadflow.dialing.models import Call, DialResult
 from leadflow.leads.dnc import dnc_entry_add
 from leadflow.leads.models import CallbackKind, Lead, LeadEvent, LeadEventKind, ZoneSet
+from leadflow.rules.engine import RuleEvent, Trigger, rules_fire
+from leadflow.rules.sweep import deferred_rules_apply
 from leadflow.statuses.feedback import feedback_errors_as_validation_error, feedback_validate
 from leadflow.statuses.models import LeadStatus
 from leadflow.tenants.models import Tenant
@@ -125,6 +127,11 @@ def call_report_result(*, tenant: Tenant, agent: Any, call_id: int, dial_result:
         LeadEvent.objects.create(tenant=tenant, lead=lead, kind=LeadEventKind.CALL_RESULT,
                                  old={}, new={"call_id": call.id, "dial_result": dial_result},
                                  actor_id=agent.pk, created_at=at)
+        if ended:
+            # Same transaction: the result and what the campaign's rules make of it
+            # commit together (the lead is locked above).
+            rules_fire(tenant=tenant, lead=lead, at=at, event=RuleEvent(
+                Trigger.CALL_FINISHED, {"dial_result": dial_result, "agent": agent.pk}))
         return call
 
 
@@ -217,4 +224,26 @@ def feedback_submit(*, tenant: Tenant, agent: Any, call_id: int, lease_token: uu
             dnc_entry_add(tenant=tenant, phone=lead.phone, campaign_id=lead.campaign_id,
                           reason=f"Status “{status.name}”", added_by=agent,
                           added_via=f"status “{status.name}”")
+        _fire_feedback_rules(tenant=tenant, lead=lead, agent=agent, old=old, call=call,
+                             call_after=call_after, at=at)
         return call
+
+
+def _fire_feedback_rules(*, tenant: Tenant, lead: Lead, agent: Any, old: dict[str, Any],
+                         call: Call, call_after: datetime | None, at: datetime) -> None:
+    """The campaign's rules for this outcome, inside the feedback transaction.
+
+    1. ``feedback_submitted`` (every outcome, the same status again included).
+    2. ``status_changed`` when the status moved, ``lead_assigned`` when the agent
+       took the lead permanently.
+    3. Sweep matches deferred while the agent held the lead (rules.sweep)."""
+    payload = {"agent": agent.pk, "dial_result": call.dial_result, "call_after": call_after,
+               "old_status": old["status_id"], "new_status": lead.status_id}
+    events = [RuleEvent(Trigger.FEEDBACK_SUBMITTED, payload)]
+    if old["status_id"] != lead.status_id:
+        events.append(RuleEvent(Trigger.STATUS_CHANGED, payload))
+    if lead.assigned_agent_id is not None and old["assigned_agent_id"] != lead.assigned_agent_id:
+        events.append(RuleEvent(Trigger.LEAD_ASSIGNED, {"agent": agent.pk}))
+    for event in events:
+        rules_fire(tenant=tenant, lead=lead, event=event, at=at)
+    deferred_rules_apply(tenant=tenant, lead=lead, at=at)

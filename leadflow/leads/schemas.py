@@ -40,6 +40,8 @@ def _storable_moment(value: datetime) -> datetime:
 
 
 Text = Annotated[str, pydantic.AfterValidator(_storable_text)]
+# A row id: positive and within BIGINT, so a huge number is a 422, not an overflow.
+RowId = Annotated[int, Field(ge=1, le=2**63 - 1)]
 Moment = Annotated[AwareDatetime, pydantic.AfterValidator(_storable_moment)]
 # Custom field values: the campaign's definition gives the type they are read as.
 CustomValue = bool | int | float | Text | None
@@ -112,7 +114,7 @@ class WriteOptionsIn(StrictIn):
 
 
 class LeadCreateIn(LeadItemIn, WriteOptionsIn):
-    campaign_id: int
+    campaign_id: RowId
 
 
 class ItemRejection(pydantic.BaseModel):
@@ -155,7 +157,7 @@ def _at_most(limit: int, noun: str) -> Any:
 
 
 class LeadBulkIn(WriteOptionsIn):
-    campaign_id: int
+    campaign_id: RowId
     leads: list[Annotated[LeadItemIn | ItemRejection, _item_validator(LeadItemIn)]] = Field(
         description=f"At most {MAX_BULK_ITEMS:,} leads; results come back in this order.")
 
@@ -228,7 +230,7 @@ class LeadBulkOut(pydantic.BaseModel):
 
 class LeadOut(Schema):
     id: int
-    campaign_id: int
+    campaign_id: RowId
     phone: str = Field(description="Full E.164: API clients are integrations with full rights")
     phone_extension: str
     alt_phones: list[str]
@@ -266,7 +268,7 @@ class LeadPage(Schema):
 
 class DncIn(StrictIn):
     phone: Text
-    campaign_id: int | None = Field(default=None, description="Empty: tenant-wide")
+    campaign_id: RowId | None = Field(default=None, description="Empty: tenant-wide")
     expires_at: Moment | None = Field(default=None, description="With a UTC offset")
     reason: Text = ""
     default_region: Text | None = None
@@ -282,7 +284,7 @@ class DncBulkIn(StrictIn):
 class DncOut(Schema):
     id: int
     phone: str
-    campaign_id: int | None
+    campaign_id: RowId | None
     expires_at: datetime | None
     is_active: bool
     reason: str
@@ -301,7 +303,7 @@ class DncPage(Schema):
 class DncDeleted(Schema):
     id: int
     phone: str
-    campaign_id: int | None
+    campaign_id: RowId | None
 
 
 class DncBulkItemOut(pydantic.BaseModel):

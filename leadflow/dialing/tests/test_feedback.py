@@ -11,6 +11,7 @@ from django.db.models import Q
 
 from leadflow.campaigns.models import Campaign
 from leadflow.core.errors import ConflictError
+from leadflow.crm.models import OutboxMessage
 from leadflow.dialing.claim import Claim, LeadSource, lead_claim
 from leadflow.dialing.models import Call
 from leadflow.dialing.services import call_report_result, call_start, feedback_submit
@@ -54,8 +55,11 @@ def test_feedback_sets_the_status_counts_the_attempt_and_releases_the_lead(
     assert call.status_id == busy.id and call.comment == "line busy"
     kinds = list(LeadEvent.objects.filter(lead=lead).order_by("id").values_list("kind",
                                                                                 flat=True))
+    # The last one: the campaign's template rule "update the CRM when an agent changes
+    # a status" ran in the feedback's transaction.
     assert kinds == [LeadEventKind.CLAIMED, LeadEventKind.CALL_STARTED,
-                     LeadEventKind.CALL_RESULT, LeadEventKind.FEEDBACK]
+                     LeadEventKind.CALL_RESULT, LeadEventKind.FEEDBACK, "rule_applied"]
+    assert OutboxMessage.objects.get(lead=lead).payload["status_name"] == "Busy"
 
 
 def test_a_call_needs_the_agents_unexpired_lease(tenant: Tenant, campaign: Campaign,

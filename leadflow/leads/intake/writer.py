@@ -82,7 +82,9 @@ def write_batch(
     now: datetime,
 ) -> BatchResult:
     """1. Apply the DNC policy. 2. Find leads already stored under each row's dedupe key.
-    3. Skip or update those. 4. Insert the rest in the campaign's default status."""
+    3. Skip or update those. 4. Insert the rest in the campaign's default status.
+    5. Run the campaign's lead-created rules on the inserted leads. The caller holds
+    the transaction: all of it commits together."""
     result = BatchResult()
     blocked = dnc_blocked_phones(tenant=campaign.tenant, campaign_id=campaign.id,
                                  phones=[lead.phone for _, lead in rows], at=now)
@@ -99,6 +101,12 @@ def write_batch(
         _merge_postgresql(campaign, kept, options, now, result)
     else:
         _merge_orm(campaign, kept, options, now, result)
+    # The campaign's "lead created" rules, set-based, in the batch's transaction.
+    from leadflow.rules.setwise import rules_fire_for_new_leads  # rules build on leads
+
+    rules_fire_for_new_leads(tenant=campaign.tenant, campaign=campaign, at=now, lead_ids=[
+        result.lead_ids[row] for row, outcome in result.outcomes.items()
+        if outcome == "imported" and row in result.lead_ids])
     return result
 
 
