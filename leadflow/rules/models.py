@@ -109,3 +109,20 @@ class RuleDeferral(TenantOwnedModel):
 
     def __str__(self) -> str:
         return f"run {self.run_id} on lead {self.lead_id}"
+
+
+class CallbackScan(models.Model):
+    """How far the ``callback_due`` trigger has looked, per campaign.
+
+    Callbacks falling due in (scanned_until, now] fire once: the scan of a window and
+    the rules it runs commit with the cursor's move, in one transaction.
+    """
+
+    campaign = models.OneToOneField("campaigns.Campaign", on_delete=models.CASCADE,
+                                    primary_key=True, related_name="+")
+    scanned_until = models.DateTimeField()
+    # Tie-break for callbacks sharing scanned_until: the last lead id handled at it.
+    last_lead_id = models.BigIntegerField(default=0)
+
+    def __str__(self) -> str:
+        return f"campaign {self.campaign_id} scanned until {self.scanned_until}"

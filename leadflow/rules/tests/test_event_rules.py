@@ -213,3 +213,32 @@ def test_template_rules_all_pass_the_validation_an_admins_rule_gets(
     assert len(rules) == 5
     for rule in rules:
         rule_check(rule, campaign)  # raises on any problem
+
+
+def test_a_callback_due_rule_fires_once_when_the_callback_time_comes(bare: Campaign) -> None:
+    from leadflow.rules.callbacks import callbacks_due_fire
+
+    add_rule(bare, triggers=[{"event": "callback_due"}], actions=PLUS_ONE)
+    soon = make_lead(bare, callback_at=AT + timedelta(minutes=10), callback_kind="general")
+    later = make_lead(bare, callback_at=AT + timedelta(hours=3), callback_kind="general")
+    assert callbacks_due_fire(now=AT) == 0  # first scan: nothing due yet
+    assert callbacks_due_fire(now=AT + timedelta(minutes=10)) == 1
+    assert callbacks_due_fire(now=AT + timedelta(minutes=11)) == 0  # never twice
+    assert (_weight(soon), _weight(later)) == (1, 0)
+    assert callbacks_due_fire(now=AT + timedelta(hours=4)) == 1
+    assert _weight(later) == 1
+    assert rule_events(soon)[0].new["trigger"] == "callback_due"
+
+
+def test_callbacks_due_in_one_instant_beyond_a_batch_all_fire_once(
+        bare: Campaign, monkeypatch: pytest.MonkeyPatch) -> None:
+    from leadflow.rules import callbacks
+
+    monkeypatch.setattr(callbacks, "BATCH", 2)
+    add_rule(bare, triggers=[{"event": "callback_due"}], actions=PLUS_ONE)
+    callbacks.callbacks_due_fire(now=AT)
+    same = AT + timedelta(minutes=1)
+    leads = [make_lead(bare, callback_at=same, callback_kind="general") for _ in range(5)]
+    total = sum(callbacks.callbacks_due_fire(now=AT + timedelta(minutes=2)) for _ in range(4))
+    assert total == 5
+    assert [_weight(lead) for lead in leads] == [1] * 5
