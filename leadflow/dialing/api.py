@@ -13,6 +13,7 @@ from datetime import datetime
 from typing import Any
 
 from django.apps import apps
+from django.db import connection
 from django.db.models import Q
 from django.http import HttpRequest
 from ninja import Router, Schema, Status
@@ -24,15 +25,48 @@ from leadflow.campaigns.models import Campaign
 from leadflow.campaigns.selectors import campaign_get
 from leadflow.core import clock
 from leadflow.core.errors import ConflictError, DomainError, NotFoundError
-from leadflow.dialing import services
-from leadflow.dialing.claim import Claim, lead_claim, lead_claim_batch_for_desk, pool_sources
+from leadflow.dialing import hot, services
+from leadflow.dialing.claim import (
+    Claim,
+    lead_claim,
+    lead_claim_batch_for_desk,
+    pool_sources,
+    tenant_contexts,
+)
 from leadflow.dialing.eligibility import eligibility_breakdown
+from leadflow.dialing.history import history_one_query
 from leadflow.dialing.models import Call, CallingRule, Holiday
 from leadflow.leads.models import Lead, LeadEvent
-from leadflow.statuses.selectors import statuses_allowed
+from leadflow.statuses.selectors import campaign_workflow, statuses_allowed
 from leadflow.tenants.models import Membership, Tenant
+from leadflow.tenants.selectors import api_key_authenticate, ip_allowed
+from leadflow.tenants.services import hash_api_key
 
 router = Router(tags=["dialing"])
+
+
+class CachedApiKeyAuth(TenantApiKeyAuth):
+    """``TenantApiKeyAuth`` with the key row (and its tenant) cached for ``hot.TTL``
+    seconds: a dialer calls next-lead thousands of times a minute with one key. The
+    allow-list is still checked on every request; a revoked key stops working at once
+    in this process and within ``hot.TTL`` seconds in the others (``dialing.hot``)."""
+
+    def authenticate(self, request: HttpRequest, key: str | None) -> Any:
+        if not key:
+            return None
+        api_key = hot.api_keys.peek(hash_api_key(key))
+        if api_key is None:
+            # Miss: the full check (it also refreshes last_used_at).
+            api_key = api_key_authenticate(raw_key=key,
+                                           client_ip=request.META.get("REMOTE_ADDR"))
+            if api_key is None:
+                return None  # bad keys are never cached
+            hot.api_keys.put(api_key.key_hash, api_key)
+        elif not ip_allowed(api_key.allowed_ips, request.META.get("REMOTE_ADDR")):
+            return None
+        request.tenant = api_key.tenant  # type: ignore[attr-defined]
+        request.api_key = api_key  # type: ignore[attr-defined]
+        return api_key
 
 
 class AgentSessionAuth(SessionAuth):
@@ -45,7 +79,7 @@ class AgentSessionAuth(SessionAuth):
         return request.membership  # type: ignore[attr-defined]
 
 
-agent_auth = [TenantApiKeyAuth(), AgentSessionAuth()]
+agent_auth = [CachedApiKeyAuth(), AgentSessionAuth()]
 
 
 class Strict(Schema):
@@ -91,18 +125,25 @@ def _agent(request: HttpRequest, agent_id: int | None) -> Any:
     if getattr(request, "api_key", None) is not None:
         if agent_id is None:
             raise DomainError("An API key acts for an agent: give agent_id.", field="agent_id")
-        membership = (Membership.objects.select_related("user")
-                      .filter(tenant=tenant, user_id=agent_id).first())
-        if membership is None:
+        user = hot.agents.get((tenant.id, agent_id), lambda: _member(tenant, agent_id))
+        if user is None:
             raise NotFoundError(f"Agent {agent_id} not found.")
-        return membership.user
+        return user
     user = request.user
     if agent_id is not None and agent_id != user.pk:
         raise DomainError("A session acts for its own user only.", field="agent_id")
     return user
 
 
+def _member(tenant: Tenant, agent_id: int) -> Any:
+    membership = (Membership.objects.select_related("user")
+                  .filter(tenant=tenant, user_id=agent_id).first())
+    return None if membership is None else membership.user
+
+
 def _history(lead: Lead) -> dict[str, list[dict[str, Any]]]:
+    if connection.vendor == "postgresql":
+        return history_one_query(lead.id)
     events = [{"kind": e.kind, "at": e.created_at, "new": e.new, "rule": e.rule_name,
                "actor_id": e.actor_id}
               for e in LeadEvent.objects.filter(lead=lead).order_by("-created_at", "-id")[:20]]
@@ -114,8 +155,13 @@ def _history(lead: Lead) -> dict[str, list[dict[str, Any]]]:
 
 def _claim_out(claim: Claim, agent: Any, at: datetime) -> dict[str, Any]:
     lead = claim.lead
-    campaign = Campaign.objects.get(id=lead.campaign_id)
-    choices = statuses_allowed(lead=lead, agent=agent, at=at)
+    # The claim only hands out leads of the campaigns in its (2 s) contexts.
+    context = tenant_contexts(lead.tenant_id).get(lead.campaign_id)
+    campaign = (context.campaign if context is not None
+                else Campaign.objects.get(id=lead.campaign_id))
+    workflow = hot.workflows.get((lead.tenant_id, lead.campaign_id), lambda: campaign_workflow(
+        tenant_id=lead.tenant_id, campaign_id=lead.campaign_id))
+    choices = statuses_allowed(lead=lead, agent=agent, at=at, workflow=workflow)
     return {
         "lead": {"id": lead.id, "campaign_id": lead.campaign_id, "campaign": campaign.name,
                  "phone": mask_phone(lead.phone, campaign), "first_name": lead.first_name,
@@ -141,20 +187,24 @@ def _routed_claim(tenant: Tenant, agent: Any, at: datetime) -> Claim | None:
     from leadflow.routing.models import Desk
     from leadflow.routing.selectors import (
         advance_round_robin,
-        agent_is_online,
         agent_lead_sources,
         agent_profile,
         next_filter_groups,
     )
 
-    if not Desk.objects.filter(tenant=tenant).exists():
+    if not hot.has_desks.get(tenant.id, Desk.objects.filter(tenant=tenant).exists):
         return lead_claim(tenant=tenant, agent=agent,
                           sources=pool_sources(tenant, agent_id=agent.pk), at=at)
-    if not agent_is_online(agent, tenant):
-        raise ConflictError("You are on a break: switch to Online to get leads.")
+    # One query for both: the profile (created Online if missing) carries the break.
     profile = agent_profile(agent, tenant)
-    ordered = next_filter_groups(
-        agent=agent, sources=agent_lead_sources(tenant=tenant, agent=agent, at=at))
+    if profile.break_state_id is not None:
+        raise ConflictError("You are on a break: switch to Online to get leads.")
+    # The sources (desks → user groups → compiled filter groups) are cached for
+    # hot.TTL seconds: compiled at the first request's moment, so a relative date in
+    # a condition ("called in the last hour") may lag by up to that long.
+    sources = hot.sources.get((tenant.id, agent.pk), lambda: agent_lead_sources(
+        tenant=tenant, agent=agent, at=at))
+    ordered = next_filter_groups(agent=agent, sources=sources)
     queue = profile.personal_queue_sorting if profile.personal_queue_enabled else ""
     claim = lead_claim(tenant=tenant, agent=agent, sources=ordered, at=at,
                        personal_queue=queue)

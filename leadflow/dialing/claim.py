@@ -15,9 +15,9 @@ confirms the lease was still free. Either way no lead is ever held by two holder
 
 from __future__ import annotations
 
+import threading
 import time
 import uuid
-import weakref
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -30,7 +30,14 @@ from leadflow.campaigns.models import Campaign
 from leadflow.dialing.eligibility import CampaignContext, campaign_context, eligible_leads_q
 from leadflow.dialing.hours import hours_policy
 from leadflow.dialing.models import CallingRule, Holiday
+from leadflow.dialing.pgexec import (
+    LEAD_COLUMNS,
+    execute_prepared,
+    lead_from_row,
+    prepare_connection,
+)
 from leadflow.leads.models import CallbackKind, Lead, LeadEvent, LeadEventKind, ZoneSet
+from leadflow.statuses.models import LeadStatus
 from leadflow.tenants.models import Tenant
 
 
@@ -71,23 +78,50 @@ _TTL = 2.0
 _contexts: dict[int, tuple[float, dict[int, CampaignContext]]] = {}
 _generation: dict[int, int] = {}  # bumped when a reload finds a change: plans key on it
 _fingerprints: dict[int, Any] = {}
+_reload_lock = threading.Lock()
 
 
 def claim_cache_clear() -> None:
+    """Every dialing cache: the claim's own and the next-lead request's (``hot``)."""
+    from leadflow.dialing import hot
+
     _contexts.clear()
     _fingerprints.clear()
     _plans.clear()
+    hot.clear_all()
 
 
 def tenant_contexts(tenant_id: int) -> dict[int, CampaignContext]:
     cached = _contexts.get(tenant_id)
     if cached is not None and time.monotonic() - cached[0] < _TTL:
         return cached[1]
+    # Single flight: when the TTL runs out under load, one thread reloads while the
+    # others keep using the seconds-old contexts (64 threads reloading at once cost
+    # 64 × the reload's queries every TTL). Without any contexts yet, wait for them.
+    if not _reload_lock.acquire(blocking=cached is None):
+        assert cached is not None
+        return cached[1]
+    try:
+        fresh = _contexts.get(tenant_id)
+        if fresh is not None and time.monotonic() - fresh[0] < _TTL:
+            return fresh[1]  # loaded by the thread we waited for
+        return _reload(tenant_id, cached)
+    finally:
+        _reload_lock.release()
+
+
+def _reload(tenant_id: int, cached: tuple[float, dict[int, CampaignContext]] | None
+            ) -> dict[int, CampaignContext]:
     campaigns = list(Campaign.objects.filter(tenant_id=tenant_id, is_active=True))
     rules = list(CallingRule.objects.filter(Q(tenant__isnull=True) | Q(tenant_id=tenant_id)))
     holidays = list(Holiday.objects.filter(Q(tenant__isnull=True) | Q(tenant_id=tenant_id)))
     zone_sets = list(ZoneSet.objects.all())
-    contexts = {c.id: campaign_context(c, zone_sets=zone_sets,
+    undialable: dict[int, list[int]] = {c.id: [] for c in campaigns}
+    for status_id, campaign_id in (LeadStatus.objects.filter(
+            campaign_id__in=list(undialable), is_dialable=False)
+            .order_by("id").values_list("id", "campaign_id")):
+        undialable[campaign_id].append(status_id)
+    contexts = {c.id: campaign_context(c, zone_sets=zone_sets, undialable=undialable[c.id],
                                        policy=hours_policy(c, rules=rules, holidays=holidays))
                 for c in campaigns}
     # Compiled statements survive a reload that changed nothing (the usual case): only
@@ -266,13 +300,14 @@ def _one_statement(steps: list[tuple[str, QuerySet[Lead]]], *, agent_id: int,
         f"WITH pick AS MATERIALIZED (SELECT COALESCE({', '.join(picks)}) AS v), "
         f"claimed AS (UPDATE {table} SET {set_sql} "
         f"WHERE id = (SELECT v / {_STEP_BITS} FROM pick) AND {_FREE} "
-        f"RETURNING id, tenant_id, leased_by_id, lease_token, lease_expires_at), "
+        f"RETURNING {LEAD_COLUMNS}), "
         f"event AS (INSERT INTO {events} (tenant_id, lead_id, kind, old, new, actor_id, "
         f"rule_name, created_at) SELECT tenant_id, id, 'claimed', '{{}}'::jsonb, "
         f"jsonb_build_object('leased_by', leased_by_id, 'lease_token', lease_token, "
         f"'lease_expires_at', lease_expires_at, 'step', (SELECT v %% {_STEP_BITS} FROM pick)), "
         f"leased_by_id, '', %s FROM claimed) "
-        f"SELECT id, (SELECT v %% {_STEP_BITS} FROM pick) FROM claimed")
+        # The whole row comes back: no second round trip to load the lead.
+        f"SELECT {LEAD_COLUMNS}, (SELECT v %% {_STEP_BITS} FROM pick) FROM claimed")
     adapt = connection.ops.adapt_datetimefield_value
     return sql, [*params, *set_params, adapt(at), adapt(at)], [o for o, _ in steps]
 
@@ -298,31 +333,9 @@ def _plan(*, tenant: Tenant, contexts: dict[int, CampaignContext], agent_id: int
     return minute, plan
 
 
-_generic: weakref.WeakSet[Any] = weakref.WeakSet()
-
-
 def prepare_generic_plans(raw: Any) -> None:
-    """Plan prepared statements once per connection. The claim statement takes ~15 ms
-    to plan and ~1–5 ms to run; its parameters never change which indexes apply (every
-    partial-index predicate is parameter-free), so the generic plan is as good as a
-    custom one. Only prepared statements are affected: Django binds client-side and
-    prepares nothing."""
-    if raw not in _generic:
-        raw.execute("SET plan_cache_mode = force_generic_plan")
-        _generic.add(raw)
-
-
-def _execute_prepared(sql: str, params: list[Any]) -> tuple[Any, ...] | None:
-    """Run the claim through a server-side-binding psycopg cursor on Django's own
-    connection (same transaction, if any), as a prepared statement."""
-    import psycopg
-
-    connection.ensure_connection()
-    raw = connection.connection
-    prepare_generic_plans(raw)
-    with psycopg.Cursor(raw) as cursor:
-        cursor.execute(sql, params, prepare=True)
-        return cursor.fetchone()
+    """Kept for callers (the bench's floor): see ``pgexec.prepare_connection``."""
+    prepare_connection(raw)
 
 
 def _rebind(params: list[Any], shift: timedelta, token: uuid.UUID,
@@ -357,12 +370,12 @@ def lead_claim(*, tenant: Tenant, agent: Any, sources: Sequence[SourceLike],
             tenant=tenant, contexts=contexts, agent_id=agent_id, sources=sources, at=at,
             personal_queue=personal_queue)
         # One statement: the row lock, the lease and the LeadEvent commit together.
-        row = _execute_prepared(sql, _rebind(params, at - minute, token, agent_id))
+        row = execute_prepared(sql, _rebind(params, at - minute, token, agent_id))
         if row is None:
             return None
-        lead = Lead.objects.get(id=row[0])
+        lead = lead_from_row(row[:-1])
         assert lead.lease_expires_at is not None
-        origin = origins[row[1]]
+        origin = origins[row[-1]]
         return Claim(lead, token, lead.lease_expires_at, origin, by_origin.get(origin))
     for origin, candidates in _steps(tenant=tenant, contexts=contexts, agent_id=agent_id,
                                      sources=sources, at=at, personal_queue=personal_queue):

@@ -107,9 +107,13 @@ class CampaignContext:
 
 
 def campaign_context(campaign: Campaign, *, zone_sets: list[ZoneSet] | None = None,
-                     policy: HoursPolicy | None = None) -> CampaignContext:
-    undialable = list(LeadStatus.objects.filter(campaign=campaign, is_dialable=False)
-                      .values_list("id", flat=True))
+                     policy: HoursPolicy | None = None,
+                     undialable: list[int] | None = None) -> CampaignContext:
+    """``undialable``: the campaign's non-dialable status ids, when the caller loaded
+    them for several campaigns at once (one query instead of one per campaign)."""
+    if undialable is None:
+        undialable = list(LeadStatus.objects.filter(campaign=campaign, is_dialable=False)
+                          .values_list("id", flat=True))
     return CampaignContext(campaign, policy or hours_policy(campaign),
                            zone_sets if zone_sets is not None else list(ZoneSet.objects.all()),
                            undialable)

@@ -158,8 +158,31 @@ def _from_status(lead: Lead, statuses: list[LeadStatus]) -> LeadStatus | None:
     return next((s for s in statuses if s.is_default_for_new_leads), None)
 
 
+@dataclass(frozen=True)
+class CampaignWorkflow:
+    """A campaign's statuses (in order), its transitions by from-status, and its
+    Assigned Limit: everything ``statuses_allowed`` reads that is not per agent.
+    Hot paths (next-lead) cache it briefly instead of loading it per request."""
+
+    statuses: list[LeadStatus]
+    cells: dict[int, dict[int, StatusTransition]]  # from status id → to status id → cell
+    assigned_limit: int
+
+
+def campaign_workflow(*, tenant_id: int, campaign_id: int) -> CampaignWorkflow:
+    """Three queries: statuses, every transition of the campaign, the campaign's limit."""
+    statuses = list(LeadStatus.objects.filter(tenant_id=tenant_id, campaign_id=campaign_id)
+                    .order_by("position", "id"))
+    cells: dict[int, dict[int, StatusTransition]] = {}
+    for cell in StatusTransition.objects.filter(tenant_id=tenant_id, campaign_id=campaign_id):
+        cells.setdefault(cell.from_status_id, {})[cell.to_status_id] = cell
+    limit = Campaign.objects.filter(id=campaign_id).values_list(
+        "assigned_limit", flat=True).first() or 0
+    return CampaignWorkflow(statuses, cells, limit)
+
+
 def statuses_allowed(*, lead: Lead, agent: AbstractBaseUser | Any,
-                     at: datetime) -> StatusChoices:
+                     at: datetime, workflow: CampaignWorkflow | None = None) -> StatusChoices:
     """Which statuses ``agent`` may choose for ``lead`` after a call at ``at``.
 
     A status is left out, with one reason per problem, when
@@ -168,20 +191,29 @@ def statuses_allowed(*, lead: Lead, agent: AbstractBaseUser | Any,
     3. it is a system status (its required fields can never be met);
     4. it affects permanent assignment, the campaign has an Assigned Limit and the agent
        already holds that many *other* leads of the campaign permanently.
-    Three queries: statuses, the row's transitions, and (only if needed) the agent's count.
+    Three queries: statuses, the row's transitions, and (only if needed) the agent's count;
+    with a ``workflow`` already loaded (``campaign_workflow``), only the count if needed.
     """
-    statuses = list(LeadStatus.objects.filter(tenant_id=lead.tenant_id,
-                                              campaign_id=lead.campaign_id)
-                    .order_by("position", "id"))
-    from_status = _from_status(lead, statuses)
-    cells: dict[int, StatusTransition] = {}
-    if from_status is not None:
-        cells = {t.to_status_id: t for t in StatusTransition.objects.filter(
-            tenant_id=lead.tenant_id, campaign_id=lead.campaign_id, from_status=from_status)}
+    if workflow is not None:
+        statuses = workflow.statuses
+        from_status = _from_status(lead, statuses)
+        cells: dict[int, StatusTransition] = (
+            workflow.cells.get(from_status.id, {}) if from_status is not None else {})
+        limit = workflow.assigned_limit
+    else:
+        statuses = list(LeadStatus.objects.filter(tenant_id=lead.tenant_id,
+                                                  campaign_id=lead.campaign_id)
+                        .order_by("position", "id"))
+        from_status = _from_status(lead, statuses)
+        cells = {}
+        if from_status is not None:
+            cells = {t.to_status_id: t for t in StatusTransition.objects.filter(
+                tenant_id=lead.tenant_id, campaign_id=lead.campaign_id,
+                from_status=from_status)}
+        limit = Campaign.objects.filter(id=lead.campaign_id).values_list(
+            "assigned_limit", flat=True).first() or 0
     day = call_day(entered_at=lead.created_at, call_at=at)
     permanent = lead.assigned_agent_id is not None
-    limit = Campaign.objects.filter(id=lead.campaign_id).values_list(
-        "assigned_limit", flat=True).first() or 0
     held: int | None = None
 
     choices = StatusChoices(day=day, from_status=from_status)

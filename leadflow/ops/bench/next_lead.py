@@ -22,7 +22,6 @@ import subprocess
 import sys
 import threading
 import time
-import urllib.request
 import uuid
 from collections import Counter
 from collections.abc import Callable
@@ -47,9 +46,11 @@ from leadflow.dialing.claim import (
     tenant_contexts,
 )
 from leadflow.dialing.eligibility import Reason, campaign_context, reason_qs
+from leadflow.dialing.pgexec import ClaimCursor
 from leadflow.leads.models import Lead
 from leadflow.ops.bulk import insert_leads
 from leadflow.ops.leadgen import generate_leads
+from leadflow.ops.serve import wait_until_listening
 from leadflow.statuses.models import LeadStatus
 from leadflow.tenants.models import Membership, Role, Tenant
 from leadflow.tenants.services import api_key_create, tenant_create, user_create
@@ -218,7 +219,8 @@ def _floor(tenant: Tenant, agents: list[Any], seconds: float
         now = clock.now()
         offset = int((now.replace(second=0, microsecond=0) - start_minute).total_seconds() // 60)
         minute, sql, params = plans[(agents[index].pk, min(offset, minutes - 1))]
-        with conns[index].cursor() as cursor:
+        # The service's cursor (cached placeholder conversion): the floor stays a floor.
+        with ClaimCursor(conns[index]) as cursor:
             cursor.execute(sql, _rebind(params, now - minute, uuid.uuid4(), agents[index].pk),
                            prepare=True)
             row = cursor.fetchone()
@@ -238,19 +240,17 @@ def _http(tenant: Tenant, agents: list[Any], seconds: float, log: Callable[[str]
     _, raw_key = api_key_create(tenant=tenant, name=f"bench {uuid.uuid4().hex[:6]}",
                                 created_by=None)
     port = 18765
-    threads = str(max(8, min(64, len(agents))))
+    # One waitress process: its threads share one GIL on a 2-core machine that also
+    # runs PostgreSQL. A request holds the GIL for a few ms and waits on the database
+    # for about as long, so a handful of threads keeps it busy; 64 (the old setting,
+    # one per agent) only queued requests inside the process and inflated latency.
+    threads = os.environ.get("LEADFLOW_BENCH_HTTP_THREADS", "8")
     server = subprocess.Popen(
         [sys.executable, "-m", "waitress", f"--port={port}", f"--threads={threads}",
          "--connection-limit=1000", "--backlog=2048", "config.wsgi:application"],
         env={**os.environ}, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     try:
-        for _ in range(100):
-            try:
-                urllib.request.urlopen(f"http://127.0.0.1:{port}/api/docs", timeout=1)
-                break
-            except Exception:  # noqa: BLE001 - waiting for the server to listen
-                time.sleep(0.2)
-        else:
+        if not wait_until_listening(f"http://127.0.0.1:{port}/api/docs"):
             log("HTTP server did not start; skipping the HTTP scenario")
             return None
         conns: dict[int, Any] = {}

@@ -1,0 +1,98 @@
+"""Serving the app for the benchmarks and the simulator: wait for a server to listen,
+or run one inside this process on a free port."""
+
+from __future__ import annotations
+
+import threading
+import time
+import urllib.request
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
+from typing import Any
+
+from django.db import connection, connections
+
+WsgiApp = Callable[[dict[str, Any], Callable[..., Any]], Iterable[bytes]]
+
+
+def wait_until_listening(url: str, *, attempts: int = 100, pause: float = 0.2) -> bool:
+    """True once ``url`` answers (any status), False after ``attempts`` tries."""
+    for _ in range(attempts):
+        try:
+            urllib.request.urlopen(url, timeout=1)
+            return True
+        except Exception:  # noqa: BLE001 - waiting for the server to listen
+            time.sleep(pause)
+    return False
+
+
+def _per_request_connections(app: WsgiApp) -> WsgiApp:
+    """Close the worker thread's database connections after each request.
+
+    Connections are thread-local and waitress's worker threads end with the server,
+    leaving persistent connections (``conn_max_age``) open behind them: a test could
+    then not drop its PostgreSQL database. Django's own live server does the same."""
+
+    def wrapped(environ: dict[str, Any], start_response: Callable[..., Any]) -> Iterable[bytes]:
+        try:
+            return list(app(environ, start_response))
+        finally:
+            connections.close_all()
+
+    return wrapped
+
+
+def _shared_in_memory_sqlite(app: WsgiApp) -> WsgiApp:
+    """The test suite's in-memory SQLite database exists in one connection only: hand it
+    to each request, one request at a time (a connection runs one transaction)."""
+    shared = connections["default"]  # the object itself, not the per-thread proxy
+    lock = threading.Lock()
+
+    def wrapped(environ: dict[str, Any], start_response: Callable[..., Any]) -> Iterable[bytes]:
+        with lock:
+            connections["default"] = shared
+            return list(app(environ, start_response))
+
+    return wrapped
+
+
+@contextmanager
+def serve_in_thread(*, host: str = "127.0.0.1", port: int = 0, threads: int = 8,
+                    app: WsgiApp | None = None) -> Iterator[str]:
+    """Serve the Django app with waitress in a thread; yields the base URL.
+
+    ``port=0`` takes a free port. Stops the server (and its threads) on exit."""
+    import waitress.server
+
+    if app is None:
+        from config.wsgi import application
+
+        app = application
+    in_memory = (connection.vendor == "sqlite"
+                 and connection.is_in_memory_db())  # type: ignore[attr-defined]
+    app = _shared_in_memory_sqlite(app) if in_memory else _per_request_connections(app)
+    if in_memory:
+        connections["default"].inc_thread_sharing()
+    server: Any = waitress.server.create_server(app, host=host, port=port, threads=threads,
+                                                ident="leadflow")
+    thread = threading.Thread(target=server.run, name="leadflow-server", daemon=True)
+    thread.start()
+    url = f"http://{host}:{server.effective_port}"
+    try:
+        if not wait_until_listening(f"{url}/api/docs"):
+            raise RuntimeError(f"the in-process server on {url} did not answer")
+        yield url
+    finally:
+        # Let the worker threads finish their requests, then close every socket from
+        # the server's own loop thread (waitress is not thread-safe there); the loop
+        # ends when nothing is left to watch.
+        server.task_dispatcher.shutdown()
+
+        def close_all() -> None:
+            for dispatcher in list(server._map.values()):
+                dispatcher.close()
+
+        server.trigger.pull_trigger(close_all)
+        thread.join(timeout=10)
+        if in_memory:
+            connections["default"].dec_thread_sharing()
