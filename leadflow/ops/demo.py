@@ -15,6 +15,7 @@ from leadflow.tenants.models import Role, Tenant
 from leadflow.tenants.services import tenant_create, user_create
 
 DEMO_PASSWORD = "demo"
+DEMO_TENANT_NAME = "Demo Call Center"
 AGENT_COUNT = 10
 
 GROUPS = {
@@ -45,7 +46,7 @@ class DemoResult:
 @transaction.atomic
 def demo_load(*, total_leads: int = 20_000) -> DemoResult:
     """1. Tenant and users. 2. Groups. 3. Campaigns (with default statuses). 4. Leads."""
-    tenant = tenant_create(name="Demo Call Center", time_zone="Europe/London")
+    tenant = tenant_create(name=DEMO_TENANT_NAME, time_zone="Europe/London")
     users = ["admin", "supervisor"] + [f"agent{i}" for i in range(1, AGENT_COUNT + 1)]
     for username in users:
         role = (Role.ADMIN if username == "admin" else

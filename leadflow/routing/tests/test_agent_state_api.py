@@ -56,3 +56,33 @@ def test_logging_in_puts_an_agent_back_online(tenant: Tenant) -> None:
     assert not agent_is_online(user, tenant)
     assert Client().login(username="napper", password="pw")
     assert agent_is_online(user, tenant)
+
+
+def test_an_api_key_sets_the_state_of_the_agent_it_names(tenant: Tenant) -> None:
+    from leadflow.routing.services import agent_set_state
+    from leadflow.tenants.services import api_key_create, user_create
+
+    user = user_create(tenant=tenant, username="pbx", password="pw", role="agent").user
+    break_state_create(tenant=tenant, name="Lunch")
+    agent_set_state(tenant=tenant, agent=user, state="Lunch")
+    _, raw_key = api_key_create(tenant=tenant, name="pbx", created_by=None)
+    client = Client(HTTP_X_API_KEY=raw_key)
+    response = client.post("/api/agent/state", {"state": "online", "agent_id": user.pk},
+                           content_type="application/json")
+    assert response.status_code == 200, response.content
+    assert agent_is_online(user, tenant)
+    assert client.get(f"/api/agent/state?agent_id={user.pk}").json()["is_online"] is True
+
+
+def test_an_api_key_must_name_an_agent_of_its_own_tenant(
+        tenant: Tenant, other_tenant: Tenant) -> None:
+    from leadflow.tenants.services import api_key_create, user_create
+
+    stranger = user_create(tenant=other_tenant, username="far", password="pw",
+                           role="agent").user
+    _, raw_key = api_key_create(tenant=tenant, name="pbx", created_by=None)
+    client = Client(HTTP_X_API_KEY=raw_key)
+    assert client.post("/api/agent/state", {"state": "online"},
+                       content_type="application/json").status_code == 400
+    assert client.post("/api/agent/state", {"state": "online", "agent_id": stranger.pk},
+                       content_type="application/json").status_code == 404

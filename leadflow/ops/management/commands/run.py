@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import signal
 import sys
+import threading
 from typing import Any
 
 from django.conf import settings
@@ -24,6 +25,10 @@ class Command(BaseCommand):
                             help="Do not start the in-process Huey consumer.")
         parser.add_argument("--no-demo", action="store_true",
                             help="Do not load the demo tenant into an empty database.")
+        parser.add_argument("--simulate", type=int, default=0, metavar="AGENTS",
+                            help="Also run this many simulated agents against the server "
+                                 "until it stops, so the figures move (see leadflow "
+                                 "simulate).")
 
     def handle(self, *args: Any, **options: Any) -> None:
         import waitress
@@ -49,6 +54,9 @@ class Command(BaseCommand):
             f"agent1…agent10 / {DEMO_PASSWORD}\n"
             f"  API docs: {url}/api/docs"
         ))
+        stop = threading.Event()
+        if options["simulate"] > 0:
+            self._start_simulation(url, options["simulate"], stop)
         try:
             # waitress buffers a whole request body before Django sees it: cap it just
             # above the upload limit so an oversized upload is refused, not stored.
@@ -56,5 +64,27 @@ class Command(BaseCommand):
                            threads=options["threads"], ident="leadflow",
                            max_request_body_size=max_upload_bytes() + 64 * 1024)
         finally:
+            stop.set()
             if consumer is not None:
                 consumer.stop(graceful=True)
+
+    def _start_simulation(self, url: str, agents: int, stop: threading.Event) -> None:
+        from django.db import connection
+
+        from leadflow.ops.serve import wait_until_listening
+        from leadflow.ops.simulate import simulate
+
+        # The clients need an address to connect to, not the wildcard one served on.
+        local = url.replace("://0.0.0.0:", "://127.0.0.1:")
+
+        def body() -> None:
+            try:
+                if wait_until_listening(f"{local}/api/docs"):
+                    simulate(agents=agents, minutes=None, url=local, stop=stop,
+                             log=lambda message: print(message, file=sys.stderr, flush=True))
+            finally:
+                connection.close()  # this thread's own connection (set-up, teardown)
+
+        # A daemon: stopping the server must not wait for agents in the middle of a call.
+        threading.Thread(target=body, name="leadflow-simulate", daemon=True).start()
+        self.stdout.write(f"  Simulating {agents} agents (leadflow simulate) until stopped")
