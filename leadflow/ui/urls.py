@@ -11,6 +11,7 @@ urlpatterns = [
     path("workspace/", views.workspace, name="workspace"),
     path("", include("leadflow.campaigns.urls")),
     path("", include("leadflow.statuses.urls")),
+    path("", include("leadflow.rules.urls")),
     path("", include("leadflow.dialing.urls")),
     path("", include("leadflow.leads.urls")),
     path("tenant/", include("leadflow.tenants.urls")),
