@@ -224,26 +224,28 @@ def feedback_submit(*, tenant: Tenant, agent: Any, call_id: int, lease_token: uu
             dnc_entry_add(tenant=tenant, phone=lead.phone, campaign_id=lead.campaign_id,
                           reason=f"Status “{status.name}”", added_by=agent,
                           added_via=f"status “{status.name}”")
-        _fire_feedback_rules(tenant=tenant, lead=lead, agent=agent, old=old, call=call,
-                             call_after=call_after, at=at)
+        feedback_rules_fire(tenant=tenant, lead=lead, agent_id=agent.pk, old=old, call=call,
+                            call_after=call_after, at=at)
         return call
 
 
-def _fire_feedback_rules(*, tenant: Tenant, lead: Lead, agent: Any, old: dict[str, Any],
-                         call: Call, call_after: datetime | None, at: datetime) -> None:
-    """The campaign's rules for this outcome, inside the feedback transaction.
+def feedback_rules_fire(*, tenant: Tenant, lead: Lead, agent_id: int | None,
+                        old: dict[str, Any], call: Call, call_after: datetime | None,
+                        at: datetime) -> None:
+    """The campaign's rules for this outcome, inside the feedback transaction (the
+    agent's, or the system's when the feedback timeout passed: ``agent_id`` None).
 
     1. ``feedback_submitted`` (every outcome, the same status again included).
     2. ``status_changed`` when the status moved, ``lead_assigned`` when the agent
        took the lead permanently.
     3. Sweep matches deferred while the agent held the lead (rules.sweep)."""
-    payload = {"agent": agent.pk, "dial_result": call.dial_result, "call_after": call_after,
+    payload = {"agent": agent_id, "dial_result": call.dial_result, "call_after": call_after,
                "old_status": old["status_id"], "new_status": lead.status_id}
     events = [RuleEvent(Trigger.FEEDBACK_SUBMITTED, payload)]
     if old["status_id"] != lead.status_id:
         events.append(RuleEvent(Trigger.STATUS_CHANGED, payload))
     if lead.assigned_agent_id is not None and old["assigned_agent_id"] != lead.assigned_agent_id:
-        events.append(RuleEvent(Trigger.LEAD_ASSIGNED, {"agent": agent.pk}))
+        events.append(RuleEvent(Trigger.LEAD_ASSIGNED, {"agent": agent_id}))
     for event in events:
         rules_fire(tenant=tenant, lead=lead, event=event, at=at)
     deferred_rules_apply(tenant=tenant, lead=lead, at=at)

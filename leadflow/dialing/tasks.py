@@ -20,6 +20,7 @@ from leadflow.dialing.services import (
     FEEDBACK_FIELDS,
     count_attempt,
     feedback_deadline,
+    feedback_rules_fire,
     lead_event,
     release_lease,
     snapshot,
@@ -71,6 +72,9 @@ def feedback_timeouts_sweep(*, at: datetime | None = None) -> int:
                 call.save(update_fields=["status", "feedback_at", "feedback_by_system"])
                 lead_event(lead, kind=LeadEventKind.FEEDBACK, old=old, actor_id=None, at=at,
                            rule_name="feedback timeout", extra={"call_id": call.id})
+                # The campaign's rules see the system's outcome like an agent's one.
+                feedback_rules_fire(tenant=call.campaign.tenant, lead=lead, agent_id=None,
+                                    old=old, call=call, call_after=None, at=at)
                 done += 1
     return done
 

@@ -272,6 +272,8 @@ class LeadEventKind(models.TextChoices):
     STATUS_CHANGED = "status_changed", "Status changed"
     LEASE_RELEASED = "lease_released", "Lease released"
     CALLBACK_ESCALATED = "callback_escalated", "Personal callback made general"
+    RULE_APPLIED = "rule_applied", "Rule applied"
+    RULE_LOOP_STOPPED = "rule_loop_stopped", "Rule loop stopped"
 
 
 class LeadEvent(TenantOwnedModel):

@@ -37,7 +37,8 @@ def callbacks_due_fire(*, now: datetime) -> int:
     for campaign_id in _campaigns_listening():
         with transaction.atomic():
             scan, _ = CallbackScan.objects.select_for_update().get_or_create(
-                campaign_id=campaign_id, defaults={"scanned_until": now - FIRST_LOOK_BACK, "last_lead_id": ALL_IDS})
+                campaign_id=campaign_id,
+                defaults={"scanned_until": now - FIRST_LOOK_BACK, "last_lead_id": ALL_IDS})
             after_cursor = Q(callback_at__gt=scan.scanned_until) | Q(
                 callback_at=scan.scanned_until, id__gt=scan.last_lead_id)
             due = list(Lead.objects.select_for_update(of=("self",)).select_related("campaign")
@@ -48,8 +49,10 @@ def callbacks_due_fire(*, now: datetime) -> int:
                 rules_fire(tenant=lead.campaign.tenant, lead=lead, at=now, event=RuleEvent(
                     Trigger.CALLBACK_DUE, {"agent": agent}))
             fired += len(due)
-            if len(due) == BATCH:  # more may be due: resume right after the last one
-                scan.scanned_until, scan.last_lead_id = due[-1].callback_at, due[-1].id
+            last = due[-1] if len(due) == BATCH else None
+            if last is not None and last.callback_at is not None:
+                # More may be due: resume right after the last one handled.
+                scan.scanned_until, scan.last_lead_id = last.callback_at, last.id
             else:  # every callback up to ``now`` inclusive handled, whatever its id
                 scan.scanned_until, scan.last_lead_id = now, ALL_IDS
             scan.save(update_fields=["scanned_until", "last_lead_id"])

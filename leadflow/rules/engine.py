@@ -16,7 +16,7 @@ from typing import Any
 
 from leadflow.core.conditions import Predicate
 from leadflow.crm.outbox import outbox_add_status_updates
-from leadflow.leads.models import Lead, LeadEvent
+from leadflow.leads.models import Lead, LeadEvent, LeadEventKind
 from leadflow.rules.actions import ACTIONS, RunContext
 from leadflow.rules.compiled import CompiledRule, event_rules_for
 from leadflow.rules.fields import recent_calls, rule_values
@@ -26,8 +26,8 @@ logger = logging.getLogger(__name__)
 
 # A rule whose actions fire rules that fire it back (status A → B → A …) stops here.
 MAX_DEPTH = 8
-RULE_EVENT_KIND = "rule_applied"
-LOOP_EVENT_KIND = "rule_loop_stopped"
+RULE_EVENT_KIND = LeadEventKind.RULE_APPLIED
+LOOP_EVENT_KIND = LeadEventKind.RULE_LOOP_STOPPED
 
 # Every column an action may change: what a rule application's LeadEvent compares.
 TOUCHED = ("status_id", "last_status_change_at", "weight", "frozen_until", "assigned_agent_id",

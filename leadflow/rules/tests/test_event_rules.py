@@ -104,7 +104,7 @@ def test_a_lead_created_rule_runs_on_leads_from_the_api_set_based(
     report = leads_write(tenant=tenant, campaign_id=bare.id, options=WriteOptions(), items=[
         {"phone": "+12125550101", "source": "online"},
         {"phone": "+12125550102", "source": "paper"}])
-    online, paper = (Lead.objects.get(id=r.id) for r in report.results)
+    online, paper = (Lead.objects.get(id=r.id or 0) for r in report.results)
     assert (online.weight, paper.weight) == (10000, 0)
     assert [e.new["trigger"] for e in rule_events(online)] == ["lead_created"]
     assert rule_events(paper) == []

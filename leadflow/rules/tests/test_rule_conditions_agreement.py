@@ -5,7 +5,7 @@ and evaluated in Python (event rules), sliding-window counts over real calls inc
 from __future__ import annotations
 
 from datetime import timedelta
-from typing import Any
+from typing import Any, cast
 
 import pytest
 from django.db import transaction
@@ -79,13 +79,13 @@ def lead_records(status_ids: list[int]) -> st.SearchStrategy[dict[str, Any]]:
 def _save(campaign: Campaign, records: list[dict[str, Any]]) -> None:
     statuses = {s.pk: s for s in LeadStatus.objects.filter(campaign=campaign)}
     for record in records:
-        lead = LeadFactory(campaign=campaign, weight=record["weight"],
-                           last_status_change_at=record["last_status_change_at"],
-                           status=statuses.get(record["status"]))
+        lead = cast(Lead, LeadFactory(campaign=campaign, weight=record["weight"],
+                                      last_status_change_at=record["last_status_change_at"],
+                                      status=statuses.get(record["status"])))
         for call in record["calls"]:
             feedback_at = call["started_at"] + timedelta(seconds=30)
             Call.objects.create(tenant=campaign.tenant, lead=lead, campaign=campaign,
-                                number_dialled=lead.phone, started_at=call["started_at"],
+                                number_dialled=str(lead.phone), started_at=call["started_at"],
                                 dial_result=call["dial_result"],
                                 status=statuses.get(call["status"]) if call["status"] else None,
                                 feedback_at=feedback_at if call["status"] else None,
