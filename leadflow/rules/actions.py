@@ -340,6 +340,8 @@ class MoveCampaign(Action):
         if new_status != lead.status_id:
             lead.last_status_change_at = ctx.at
         lead.campaign_id, lead.status_id = params["campaign"], new_status
+        # ``created_at`` is the lead's entry into its campaign (age, time exclusions).
+        lead.created_at = ctx.at
         # A hold, a callback and attempts belong to the old campaign's agents and caps.
         lead.assigned_agent_id, lead.callback_at, lead.callback_kind = None, None, ""
         lead.attempts_today, lead.attempts_day = 0, None
@@ -350,7 +352,7 @@ class MoveCampaign(Action):
         status = Case(*[When(status_id=old, then=Value(new)) for old, new in mapping.items()],
                       default=Value(default), output_field=IntegerField()) if mapping else (
             Value(default))
-        _update(ids, campaign_id=params["campaign"], status_id=status,
+        _update(ids, campaign_id=params["campaign"], status_id=status, created_at=ctx.at,
                 last_status_change_at=ctx.at, assigned_agent=None, callback_at=None,
                 callback_kind="", attempts_today=0, attempts_day=None)
 

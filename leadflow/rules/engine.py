@@ -33,7 +33,7 @@ LOOP_EVENT_KIND = LeadEventKind.RULE_LOOP_STOPPED
 TOUCHED = ("status_id", "last_status_change_at", "weight", "frozen_until", "assigned_agent_id",
            "callback_at", "callback_kind", "callback_zone", "is_blacklisted", "campaign_id",
            "attempts", "attempts_today", "attempts_day", "custom_fields", "first_name",
-           "last_name", "email", "language", "source", "region", "postal_code")
+           "last_name", "email", "language", "source", "region", "postal_code", "created_at")
 SAVED_FIELDS = [name.removesuffix("_id") if name.endswith("_id") else name
                 for name in TOUCHED]
 
@@ -130,6 +130,15 @@ class _Pass:
     at: datetime
     applied: int = 0
     calls: list[dict[str, Any]] | None = None
+    # A campaign's rules, loaded once per pass: every rule application queues a
+    # follow-up event (weight_changed, …) and each used to reload them — N rules
+    # firing cost N queries of N rules (most of a feedback with 50 rules).
+    rules: dict[int, list[CompiledRule]] = field(default_factory=dict)
+
+    def campaign_rules(self, campaign_id: int) -> list[CompiledRule]:
+        if campaign_id not in self.rules:
+            self.rules[campaign_id] = event_rules_for(campaign_id)
+        return self.rules[campaign_id]
 
     def values(self, event: RuleEvent, rules: list[CompiledRule]) -> dict[str, Any]:
         # Sliding-window counts need the lead's recent calls: one query, only if read.
@@ -184,7 +193,7 @@ def rules_fire(*, tenant: Tenant, lead: Lead, event: RuleEvent, at: datetime,
 
 def _run_event(state: _Pass, event: RuleEvent) -> list[RuleEvent]:
     lead = state.lead
-    rules = [r for r in event_rules_for(lead.campaign_id)
+    rules = [r for r in state.campaign_rules(lead.campaign_id)
              if any(trigger_matches(t, event) for t in r.triggers)]
     if not rules:
         return []

@@ -10,6 +10,7 @@ from django.db import transaction
 from django.db.models import Max
 
 from leadflow.campaigns.models import Campaign
+from leadflow.campaigns.selectors import campaign_get
 from leadflow.core import clock
 from leadflow.core.conditions import ConditionError, compile_q, validate
 from leadflow.core.errors import NotFoundError
@@ -31,13 +32,6 @@ def _reject_unknown(fields: Iterable[str], known: frozenset[str]) -> None:
     unknown = sorted(set(fields) - known)
     if unknown:
         raise ValidationError({name: "Unknown field." for name in unknown})
-
-
-def _campaign(tenant: Tenant, campaign_id: int) -> Campaign:
-    campaign = Campaign.objects.filter(tenant=tenant, id=campaign_id).first()
-    if campaign is None:
-        raise NotFoundError(f"Campaign {campaign_id} not found.")
-    return campaign
 
 
 def rule_group_get(*, tenant: Tenant, group_id: int) -> RuleGroup:
@@ -65,7 +59,7 @@ def _group_fields(group: RuleGroup, fields: Mapping[str, Any]) -> None:
 
 @transaction.atomic
 def rule_group_create(*, tenant: Tenant, campaign_id: int, **fields: Any) -> RuleGroup:
-    campaign = _campaign(tenant, campaign_id)
+    campaign = campaign_get(tenant=tenant, campaign_id=campaign_id)
     last = RuleGroup.objects.filter(campaign=campaign).aggregate(m=Max("position"))["m"]
     group = RuleGroup(tenant=tenant, campaign=campaign, position=(last or 0) + 1)
     _group_fields(group, fields)

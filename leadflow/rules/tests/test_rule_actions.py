@@ -115,6 +115,7 @@ def test_each_action_changes_the_lead_the_same_way_row_by_row_and_set_based(
     action = {k: (_resolve(bare, agent, v) if k in ("status", "agent") else v)
               for k, v in action.items()}
     fields = {"first_name": "Twin", "last_name": "Lead", "email": "", "region": "",
+              "created_at": AT - timedelta(days=1),
               **{k: (agent if v == "agent" else v) for k, v in lead_fields.items()}}
     by_row = make_lead(bare, phone="+12125550111", **fields)
     by_set = make_lead(bare, phone="+12125550122", **fields)
@@ -147,6 +148,7 @@ def test_move_to_another_campaign_maps_the_status_by_name_and_runs_its_new_lead_
     assert moved.campaign_id == target.id
     assert moved.status_id == status_named(target, "Busy").id
     assert moved.custom_fields == {"arrived": True}
+    assert moved.created_at == AT  # entry into the new campaign: age counts from here
 
 
 def test_update_crm_queues_the_final_mapped_status_after_the_rules_other_actions(

@@ -8,22 +8,8 @@
 (function () {
   "use strict";
 
-  function h(tag, attrs, children) {
-    var el = document.createElement(tag);
-    Object.keys(attrs || {}).forEach(function (name) {
-      var v = attrs[name];
-      if (v === null || v === undefined || v === false) return;
-      if (name === "class") el.className = v;
-      else if (name.slice(0, 2) === "on") el.addEventListener(name.slice(2), v);
-      else if (name === "value") el.value = v;
-      else el.setAttribute(name, v === true ? "" : v);
-    });
-    [].concat(children === undefined ? [] : children).forEach(function (c) {
-      if (c === null || c === undefined || c === false) return;
-      el.appendChild(typeof c === "string" ? document.createTextNode(c) : c);
-    });
-    return el;
-  }
+  // The element builder of ui/conditions.js (loaded before this file, both deferred).
+  var h = window.LeadflowConditions.h;
 
   // A <select> over [[value, label], …]; values keep their JSON type (ids stay numbers).
   function choice(options, value, attrs, onValue) {

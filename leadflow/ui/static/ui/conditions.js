@@ -566,5 +566,6 @@
   }
   // Forms swapped in by htmx get their builders too.
   document.addEventListener("htmx:load", function (event) { initAll(event.target); });
-  window.LeadflowConditions = { init: initAll };
+  // ``h`` (element builder) is shared with the other editors (rules/rules.js).
+  window.LeadflowConditions = { init: initAll, h: h };
 })();
