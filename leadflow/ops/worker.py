@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import signal
 
+from django.utils.module_loading import autodiscover_modules
 from huey import Huey
 from huey.consumer import Consumer
 from huey.contrib.djhuey import HUEY
@@ -18,6 +19,11 @@ def start_in_process_worker(*, huey: Huey | None = None, workers: int = 2) -> Co
     on; we never call ``run()``, so the web server's handlers are put back — otherwise
     Ctrl-C and SIGTERM would be swallowed and the process could only be killed.
     """
+    if huey is None:
+        # Register every app's tasks (periodic ones included) the way ``run_huey`` does:
+        # nothing else imports the ``tasks`` modules, and a consumer only schedules the
+        # periodic tasks registered when it looks.
+        autodiscover_modules("tasks")
     consumer = (huey or HUEY).create_consumer(workers=workers, worker_type="thread",
                                               periodic=True, check_worker_health=False)
     saved = {sig: signal.getsignal(sig) for sig in _SIGNALS}

@@ -7,13 +7,13 @@ import threading
 import time
 from collections import Counter
 from datetime import timedelta
-from typing import Any
 
 import pytest
 from django.db import connection
 from django.db.models import Q
 
 from leadflow.campaigns.models import Campaign
+from leadflow.core.tests.threads import run_threads
 from leadflow.dialing.claim import LeadSource, lead_claim
 from leadflow.dialing.eligibility import eligible_q
 from leadflow.dialing.services import call_start, feedback_submit
@@ -30,27 +30,6 @@ pytestmark = [
 ]
 THREADS = 24
 ROUNDS = 15
-
-
-def _run(threads: int, work: Any) -> list[BaseException]:
-    errors: list[BaseException] = []
-    start = threading.Barrier(threads)
-
-    def body(index: int) -> None:
-        try:
-            start.wait()
-            work(index)
-        except BaseException as exc:  # noqa: BLE001 - reported by the test
-            errors.append(exc)
-        finally:
-            connection.close()  # each thread had its own connection
-
-    pool = [threading.Thread(target=body, args=(i,)) for i in range(threads)]
-    for thread in pool:
-        thread.start()
-    for thread in pool:
-        thread.join()
-    return errors
 
 
 def test_24_agents_claiming_and_giving_feedback_never_hold_one_lead_together(
@@ -86,7 +65,7 @@ def test_24_agents_claiming_and_giving_feedback_never_hold_one_lead_together(
                             lease_token=claim.lease_token, status_id=busy,
                             at=AT + timedelta(seconds=2))
 
-    errors = _run(THREADS, work)
+    errors = run_threads(THREADS, work)
     assert errors == []
     assert doubles == []
     assert sum(claims.values()) == THREADS * ROUNDS
@@ -122,6 +101,6 @@ def test_the_racy_read_then_write_claim_hands_one_lead_to_several_agents(
                 with guard:
                     handed.append(lead_id)
 
-    assert _run(THREADS, work) == []
+    assert run_threads(THREADS, work) == []
     duplicates = sum(n - 1 for n in Counter(handed).values() if n > 1)
     assert duplicates > 0

@@ -3,29 +3,31 @@
 The import runs in a real subprocess against the test database and is killed with
 SIGKILL between two committed batches; the job is then run again in this process. On
 SQLite the test database lives in memory, which no other process can open: the test
-copies it to a file for the subprocess (SQLite's backup API) and copies the killed
-process's file back before resuming, so both backends run the same scenario.
+copies it to a file for the subprocess and copies the killed process's file back before
+resuming (``core.tests.subprocess_db``), so both backends run the same scenario.
 """
 
 from __future__ import annotations
 
-import os
 import signal
-import sqlite3
 import subprocess
 import sys
 import time
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlsplit, urlunsplit
 
 import pytest
 from django.conf import settings as django_settings
-from django.db import connection
 from django.db.models import Count
 
 from leadflow.campaigns.models import Campaign
 from leadflow.campaigns.tests.factories import make_campaign
+from leadflow.core.tests.subprocess_db import (
+    committed_row,
+    shared_database_file,
+    shared_database_restore,
+    subprocess_env,
+)
 from leadflow.leads.dnc import dnc_entry_add
 from leadflow.leads.intake.engine import import_run
 from leadflow.leads.intake.phones import PhoneError, parse_phone
@@ -88,27 +90,15 @@ def _prepared_job(tenant: Tenant, campaign: Campaign, path: Path) -> ImportJob:
 
 
 def _subprocess_env(tmp_path: Path, sqlite_file: Path | None) -> dict[str, str]:
-    env = {**os.environ, "LEADFLOW_VAR_DIR": str(tmp_path / "worker-var"),
-           "LEADFLOW_TEST_BATCH_ROWS": str(SUBPROCESS_BATCH), "PYTHONUNBUFFERED": "1"}
-    if sqlite_file is not None:
-        env.pop("DATABASE_URL", None)
-        env["LEADFLOW_SQLITE_PATH"] = str(sqlite_file)
-    else:  # the same server, but the test database pytest-django created
-        parts = urlsplit(os.environ["DATABASE_URL"])
-        name = django_settings.DATABASES["default"]["NAME"]
-        env["DATABASE_URL"] = urlunsplit(parts._replace(path=f"/{name}"))
-    return env
+    return subprocess_env(tmp_path, sqlite_file,
+                          LEADFLOW_TEST_BATCH_ROWS=str(SUBPROCESS_BATCH))
 
 
 def _progress(job_id: int, sqlite_file: Path | None) -> tuple[int, int]:
     """(processed_rows, total_rows) as committed, read the way another process sees it."""
-    if sqlite_file is None:
-        row = ImportJob.objects.filter(id=job_id).values_list("processed_rows",
-                                                               "total_rows").get()
-        return int(row[0]), int(row[1])
-    with sqlite3.connect(sqlite_file, timeout=20) as db:
-        found = db.execute("SELECT processed_rows, total_rows FROM leads_importjob WHERE id = ?",
-                           (job_id,)).fetchone()
+    found = committed_row("SELECT processed_rows, total_rows FROM leads_importjob "
+                          "WHERE id = %s", (job_id,), sqlite_file)
+    assert found is not None
     return int(found[0]), int(found[1])
 
 
@@ -153,16 +143,9 @@ def test_a_killed_import_resumes_where_it_stopped_and_never_duplicates_leads(
     path, expected, invalid = _lead_file(tmp_path / "big.csv")
     job = _prepared_job(tenant, campaign, path)
 
-    sqlite_file = None
-    if connection.vendor == "sqlite":
-        sqlite_file = tmp_path / "shared.sqlite3"
-        connection.ensure_connection()
-        with sqlite3.connect(sqlite_file) as shared:
-            connection.connection.backup(shared)
+    sqlite_file = shared_database_file(tmp_path)
     _kill_mid_file(job.id, _subprocess_env(tmp_path, sqlite_file))
-    if sqlite_file is not None:
-        with sqlite3.connect(sqlite_file) as shared:
-            shared.backup(connection.connection)
+    shared_database_restore(sqlite_file)
 
     killed = ImportJob.objects.get(id=job.id)
     assert killed.state == ImportState.RUNNING

@@ -13,9 +13,8 @@ from leadflow.campaigns.models import Campaign
 from leadflow.core import clock
 from leadflow.dialing.tests.conftest import AT, make_lead
 from leadflow.leads.models import Lead
-from leadflow.rules.deferrals import stale_deferrals_apply
 from leadflow.rules.models import RuleDeferral
-from leadflow.rules.sweep import rule_run_advance, rule_run_start
+from leadflow.rules.sweep import released_deferrals_apply, rule_run_advance, rule_run_start
 from leadflow.rules.tests.support import add_rule, clear_template_rules, rule_events
 
 pytestmark = pytest.mark.django_db
@@ -38,9 +37,9 @@ def test_a_deferral_whose_lease_expired_without_feedback_is_applied_once(
     assert Lead.objects.get(id=held.id).weight == 5
     assert RuleDeferral.objects.filter(lead=held).count() == 1
 
-    assert stale_deferrals_apply(now=AT + timedelta(minutes=1)) == 0  # still held
-    assert stale_deferrals_apply(now=AT + timedelta(minutes=6)) == 1
-    assert stale_deferrals_apply(now=AT + timedelta(minutes=7)) == 0  # never twice
+    assert released_deferrals_apply(at=AT + timedelta(minutes=1)) == 0  # still held
+    assert released_deferrals_apply(at=AT + timedelta(minutes=6)) == 1
+    assert released_deferrals_apply(at=AT + timedelta(minutes=7)) == 0  # never twice
     assert Lead.objects.get(id=held.id).weight == 12
     assert not RuleDeferral.objects.exists()
     event = rule_events(held)[0]
