@@ -8,6 +8,7 @@ from datetime import datetime
 from typing import Any
 
 from leadflow.crm.models import OutboxMessage
+from leadflow.dialing.sqlany import AnyOf
 from leadflow.leads.models import Lead
 from leadflow.tenants.models import Tenant
 
@@ -33,7 +34,7 @@ def outbox_add_status_updates(*, tenant: Tenant, lead_ids: Iterable[int], at: da
     retried (a sweep's run and rule); otherwise every call gets fresh keys.
     """
     prefix = key_prefix or uuid.uuid4().hex
-    rows = Lead.objects.filter(tenant=tenant, id__in=list(lead_ids)).values(*_STATUS_COLUMNS)
+    rows = Lead.objects.filter(AnyOf("id", lead_ids), tenant=tenant).values(*_STATUS_COLUMNS)
     messages = [OutboxMessage(tenant=tenant, lead_id=row["id"], campaign_id=row["campaign_id"],
                               topic=STATUS_TOPIC, payload=_status_payload(row, at, reason),
                               idempotency_key=f"{STATUS_TOPIC}:{prefix}:{row['id']}",

@@ -19,11 +19,12 @@ from datetime import date, datetime, time, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from django.db.models import Case, F, IntegerField, Value, When
+from django.db.models import Case, F, IntegerField, QuerySet, Value, When
 from django.db.models.functions import Greatest
 
 from leadflow.campaigns.models import Campaign
 from leadflow.dialing.hours import hours_policy
+from leadflow.dialing.sqlany import AnyOf
 from leadflow.leads.dnc import dnc_entry_add, dnc_refresh_leads
 from leadflow.leads.models import CallbackKind, DncEntry, Lead, ZoneSet
 from leadflow.rules.jsonset import JSONSetKey
@@ -103,8 +104,14 @@ class Action:
         raise NotImplementedError
 
 
+def _leads(ids: list[int]) -> QuerySet[Lead]:
+    """The leads ``ids``, as one array parameter on PostgreSQL: a chunk of 5,000 ids as
+    5,000 placeholders cost more to bind than the UPDATE took to run."""
+    return Lead.objects.filter(AnyOf("id", ids))
+
+
 def _update(ids: list[int], **assignments: Any) -> None:
-    Lead.objects.filter(id__in=ids).update(**assignments)
+    _leads(ids).update(**assignments)
 
 
 class SetStatus(Action):
@@ -119,7 +126,7 @@ class SetStatus(Action):
             lead.last_status_change_at = ctx.at
 
     def many(self, ids: list[int], params: Mapping[str, Any], ctx: RunContext) -> None:
-        Lead.objects.filter(id__in=ids).exclude(status_id=params["status"]).update(
+        _leads(ids).exclude(status_id=params["status"]).update(
             status_id=params["status"], last_status_change_at=ctx.at)
 
 
@@ -179,7 +186,7 @@ class Unfreeze(Action):
         lead.frozen_until = None
 
     def many(self, ids: list[int], params: Mapping[str, Any], ctx: RunContext) -> None:
-        Lead.objects.filter(id__in=ids, frozen_until__isnull=False).update(frozen_until=None)
+        _leads(ids).filter(frozen_until__isnull=False).update(frozen_until=None)
 
 
 class Assign(Action):
@@ -215,7 +222,7 @@ class Unassign(Action):
         lead.assigned_agent_id = None
 
     def many(self, ids: list[int], params: Mapping[str, Any], ctx: RunContext) -> None:
-        Lead.objects.filter(id__in=ids, assigned_agent__isnull=False).update(
+        _leads(ids).filter(assigned_agent__isnull=False).update(
             assigned_agent=None)
 
 
@@ -264,12 +271,12 @@ class ScheduleCallback(Action):
     def many(self, ids: list[int], params: Mapping[str, Any], ctx: RunContext) -> None:
         # The next window depends on the zones and the country/region rules: one
         # UPDATE per distinct (zone set, country, region) in the chunk, a handful.
-        groups = (Lead.objects.filter(id__in=ids)
+        groups = (_leads(ids)
                   .values_list("zone_set_id", "country", "region").distinct())
         for zone_set_id, country, region in groups:
             zones = self._zones(ctx, zone_set_id)
             when = self._when(params, ctx, zones=zones, country=country, region=region)
-            Lead.objects.filter(id__in=ids, zone_set_id=zone_set_id, country=country,
+            _leads(ids).filter(zone_set_id=zone_set_id, country=country,
                                 region=region).update(
                 callback_at=when, callback_kind=params["kind"],
                 callback_zone=zones[0] if zones else ctx.campaign.time_zone)
@@ -296,7 +303,7 @@ class AddToDnc(Action):
 
     def many(self, ids: list[int], params: Mapping[str, Any], ctx: RunContext) -> None:
         campaign_id = ctx.campaign.id if params["scope"] == "campaign" else None
-        phones = set(Lead.objects.filter(id__in=ids).values_list("phone", flat=True))
+        phones = set(_leads(ids).values_list("phone", flat=True))
         scope = DncEntry.objects.filter(tenant=ctx.tenant, phone__in=phones)
         scope = (scope.filter(campaign_id=campaign_id) if campaign_id is not None
                  else scope.filter(campaign__isnull=True))

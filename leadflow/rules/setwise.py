@@ -6,14 +6,16 @@ write one LeadEvent per changed lead, all inside the caller's transaction.
 
 from __future__ import annotations
 
+import json
 from datetime import datetime
 from typing import Any
 
-from django.db import transaction
+from django.db import connection, transaction
 
 from leadflow.campaigns.models import Campaign
 from leadflow.core.conditions import compile_predicate, compile_q
 from leadflow.crm.outbox import outbox_add_status_updates
+from leadflow.dialing.sqlany import AnyOf
 from leadflow.leads.models import Lead, LeadEvent
 from leadflow.rules.actions import ACTIONS, RunContext
 from leadflow.rules.compiled import event_rules_for
@@ -55,16 +57,52 @@ def _jsonable_row(row: dict[str, Any]) -> dict[str, Any]:
     return {k: (v.isoformat() if hasattr(v, "isoformat") else v) for k, v in row.items()}
 
 
+_TABLE = Lead._meta.db_table
+_EVENT_TABLE = LeadEvent._meta.db_table
+_COLUMNS = ", ".join(TOUCHED)
+# PostgreSQL: the rows before the actions in a temporary table, and every LeadEvent
+# written by one INSERT … SELECT that diffs before and after as JSON inside the
+# database. In Python the same work (read back, diff, build 5,000 objects, bind them)
+# took three quarters of a sweep's time.
+_SNAPSHOT = (f"CREATE TEMPORARY TABLE rule_set_before ON COMMIT DROP AS "
+             f"SELECT id, {_COLUMNS} FROM {_TABLE} WHERE id = ANY(%s::bigint[])")
+# MATERIALIZED: each row's JSON is built once; inlined, PostgreSQL rebuilt it for
+# every key it compared (22 times a row).
+_EVENTS = f"""
+WITH b AS MATERIALIZED (SELECT id, to_jsonb(t) - 'id' AS j FROM rule_set_before t),
+     a AS MATERIALIZED (SELECT id, to_jsonb(l) - 'id' AS j
+                        FROM (SELECT id, {_COLUMNS} FROM {_TABLE}
+                              WHERE id = ANY(%(ids)s::bigint[])) l)
+INSERT INTO {_EVENT_TABLE} (tenant_id, lead_id, kind, old, new, rule_name, created_at)
+SELECT %(tenant)s, b.id, %(kind)s,
+       COALESCE((SELECT jsonb_object_agg(e.key, e.value) FROM jsonb_each(b.j) e
+                 WHERE e.value IS DISTINCT FROM a.j -> e.key), '{{}}'::jsonb),
+       COALESCE((SELECT jsonb_object_agg(e.key, e.value) FROM jsonb_each(a.j) e
+                 WHERE e.value IS DISTINCT FROM b.j -> e.key), '{{}}'::jsonb)
+         || %(extra)s::jsonb,
+       %(rule)s, %(at)s
+FROM b JOIN a ON a.id = b.id
+"""
+
+
 def apply_set(*, tenant: Tenant, campaign: Campaign, rule_name: str,
-              actions: list[dict[str, Any]], ids: list[int],
-              before: dict[int, dict[str, Any]], at: datetime, extra: dict[str, Any],
-              crm_key: str = "") -> list[dict[str, Any]]:
+              actions: list[dict[str, Any]], ids: list[int], at: datetime,
+              extra: dict[str, Any], crm_key: str = "") -> None:
     """Apply ``actions`` to the leads ``ids`` (already selected and locked).
 
-    1. Each action's set-based form, in order.
-    2. ``update_crm``: outbox rows read after every action (the final status).
-    3. Read the rows back; one LeadEvent per lead with old → new and ``extra``.
-    Returns the rows as they are after the actions."""
+    1. Keep the rows as they are (a temporary table on PostgreSQL, else in Python).
+    2. Each action's set-based form, in order.
+    3. ``update_crm``: outbox rows read after every action (the final status).
+    4. One LeadEvent per lead: the columns that changed, old → new, the actions and
+       ``extra`` (on PostgreSQL one INSERT … SELECT, else built in Python)."""
+    postgres = connection.vendor == "postgresql"
+    before: dict[int, dict[str, Any]] = {}
+    if postgres:
+        with connection.cursor() as cursor:
+            cursor.execute("DROP TABLE IF EXISTS rule_set_before")
+            cursor.execute(_SNAPSHOT, [ids])
+    else:
+        before = {r["id"]: r for r in Lead.objects.filter(id__in=ids).values(*ROW)}
     ctx = RunContext(tenant=tenant, campaign=campaign, rule_name=rule_name, at=at,
                      is_sweep=True)
     for action in actions:
@@ -72,15 +110,22 @@ def apply_set(*, tenant: Tenant, campaign: Campaign, rule_name: str,
     if any(action["type"] == "update_crm" for action in actions):
         outbox_add_status_updates(tenant=tenant, lead_ids=ids, at=at,
                                   reason=f"rule “{rule_name}”", key_prefix=crm_key)
-    after = list(Lead.objects.filter(id__in=ids).values(*ROW))
-    action_types = [a["type"] for a in actions]
+    details = {"actions": [a["type"] for a in actions], **extra}
+    if postgres:
+        with connection.cursor() as cursor:
+            cursor.execute(_EVENTS, {"tenant": tenant.id, "kind": RULE_EVENT_KIND,
+                                     "extra": json.dumps(details), "rule": rule_name[:120],
+                                     "at": at, "ids": ids})
+            cursor.execute("DROP TABLE rule_set_before")
+        return
     LeadEvent.objects.bulk_create([
         LeadEvent(tenant_id=tenant.id, lead_id=row["id"], kind=RULE_EVENT_KIND,
-                  old=old, new={**new, "actions": action_types, **extra},
-                  rule_name=rule_name[:120], created_at=at)
-        for row in after
+                  old=old, new={**new, **details}, rule_name=rule_name[:120], created_at=at)
+        for row in Lead.objects.filter(id__in=ids).values(*ROW)
         for old, new in [changes(_jsonable_row(before[row["id"]]), _jsonable_row(row))]])
-    return after
+
+
+_CASCADE_COLUMNS = ("id", "status_id", "weight", "assigned_agent_id")
 
 
 def rules_fire_for_new_leads(*, tenant: Tenant, campaign: Campaign, lead_ids: list[int],
@@ -96,38 +141,41 @@ def rules_fire_for_new_leads(*, tenant: Tenant, campaign: Campaign, lead_ids: li
        events one at a time (locked), only if some rule listens to them.
     Must run inside the batch's transaction. Returns rule applications."""
     event = RuleEvent(Trigger.LEAD_CREATED)
-    rules = [r for r in event_rules_for(campaign.id)
-             if any(trigger_matches(t, event) for t in r.triggers)]
+    campaign_rules = event_rules_for(campaign.id)
+    rules = [r for r in campaign_rules if any(trigger_matches(t, event) for t in r.triggers)]
     if not rules or not lead_ids:
         return 0
     assert transaction.get_connection().in_atomic_block, "call inside the batch transaction"
-    in_play, applied = list(lead_ids), 0
-    first_rows: dict[int, dict[str, Any]] = {}
-    last_rows: dict[int, dict[str, Any]] = {}
+    listening = {str(t.get("event")) for r in campaign_rules for t in r.triggers} & {
+        Trigger.STATUS_CHANGED.value, Trigger.WEIGHT_CHANGED.value, Trigger.LEAD_ASSIGNED.value}
+    first = _cascade_rows(lead_ids) if listening else {}
+    in_play, applied, changed = list(lead_ids), 0, set()
     for rule in rules:
         tree = bind_event(rule.conditions, event.values(), at)
-        rows = list(Lead.objects.filter(id__in=in_play).filter(
+        ids = list(Lead.objects.filter(AnyOf("id", in_play)).filter(
             compile_q(tree, RULE_FIELDS, at)).order_by("id")
-            .select_for_update(of=("self",)).values(*ROW))
-        if not rows:
+            .select_for_update(of=("self",)).values_list("id", flat=True))
+        if not ids:
             continue
-        before = {r["id"]: r for r in rows}
-        for row in rows:
-            first_rows.setdefault(row["id"], row)
-        after = apply_set(tenant=tenant, campaign=campaign, rule_name=rule.name,
-                          actions=rule.actions, ids=list(before), before=before, at=at,
-                          extra={"trigger": event.kind.value})
-        last_rows.update({r["id"]: r for r in after})
-        applied += len(rows)
+        apply_set(tenant=tenant, campaign=campaign, rule_name=rule.name, actions=rule.actions,
+                  ids=ids, at=at, extra={"trigger": event.kind.value})
+        applied += len(ids)
+        changed.update(ids)
         if rule.stop_processing:
-            in_play = [i for i in in_play if i not in before]
-    _cascade(tenant=tenant, campaign=campaign, first=first_rows, last=last_rows, at=at)
+            matched = set(ids)
+            in_play = [i for i in in_play if i not in matched]
+    if listening and changed:
+        _cascade(tenant=tenant, first=first, last=_cascade_rows(sorted(changed)),
+                 listening=listening, at=at)
     return applied
 
 
-def _cascade(*, tenant: Tenant, campaign: Campaign, first: dict[int, dict[str, Any]],
-             last: dict[int, dict[str, Any]], at: datetime) -> None:
-    listening = {t.get("event") for r in event_rules_for(campaign.id) for t in r.triggers}
+def _cascade_rows(ids: list[int]) -> dict[int, dict[str, Any]]:
+    return {r["id"]: r for r in Lead.objects.filter(AnyOf("id", ids)).values(*_CASCADE_COLUMNS)}
+
+
+def _cascade(*, tenant: Tenant, first: dict[int, dict[str, Any]],
+             last: dict[int, dict[str, Any]], listening: set[str], at: datetime) -> None:
     for lead_id, row in last.items():
         events = [e for e in follow_ups(first[lead_id], row, agent=None)
                   if e.kind.value in listening]
@@ -137,4 +185,3 @@ def _cascade(*, tenant: Tenant, campaign: Campaign, first: dict[int, dict[str, A
             "campaign").get(id=lead_id)
         for follow_up in events:
             rules_fire(tenant=tenant, lead=lead, event=follow_up, at=at, depth=1)
-

@@ -12,6 +12,7 @@ stopped. Chunks are short (``CHUNK`` leads) so agents' claims keep flowing.
 from __future__ import annotations
 
 import logging
+from collections.abc import Mapping
 from datetime import UTC, datetime, time, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -27,7 +28,7 @@ from leadflow.rules.compiled import compile_rule
 from leadflow.rules.engine import apply_rule
 from leadflow.rules.fields import RULE_FIELDS, recent_calls, rule_values
 from leadflow.rules.models import Rule, RuleDeferral, RuleKind, RuleRun, RunState
-from leadflow.rules.setwise import ROW, apply_set
+from leadflow.rules.setwise import apply_set
 from leadflow.tenants.models import Tenant
 
 logger = logging.getLogger(__name__)
@@ -100,7 +101,7 @@ def rule_run_advance(*, run_id: int, chunk: int = CHUNK) -> bool:
         # NO KEY: LeadEvents and calls referencing the leads are not blocked; claims
         # (FOR UPDATE SKIP LOCKED) still skip them until the chunk commits.
         rows = list(matching.select_for_update(no_key=True, of=("self",))
-                    .values(*ROW)[:chunk])
+                    .values("id", "lease_token", "lease_expires_at")[:chunk])
         if not rows:
             run.state, run.finished_at = RunState.DONE, at
             run.save(update_fields=["state", "finished_at"])
@@ -112,15 +113,14 @@ def rule_run_advance(*, run_id: int, chunk: int = CHUNK) -> bool:
         ids = [r["id"] for r in rows if r["id"] not in held]
         if ids:
             apply_set(tenant=rule.campaign.tenant, campaign=rule.campaign,
-                      rule_name=rule.name, actions=rule.actions, ids=ids,
-                      before={r["id"]: r for r in rows}, at=at,
+                      rule_name=rule.name, actions=rule.actions, ids=ids, at=at,
                       extra={"rule_run": run.id}, crm_key=f"run{run.id}")
         run.cursor, run.matched = rows[-1]["id"], run.matched + len(rows)
         run.save(update_fields=["cursor", "matched"])
         return False
 
 
-def _is_held(row: dict[str, Any], at: datetime) -> bool:
+def _is_held(row: Mapping[str, Any], at: datetime) -> bool:
     """An agent holds the lead now: an unexpired lease."""
     return (row["lease_token"] is not None and row["lease_expires_at"] is not None
             and row["lease_expires_at"] > at)

@@ -17,7 +17,7 @@ from leadflow.dialing.tests.conftest import AT, make_agent, make_lead
 from leadflow.leads.models import DncEntry, Lead
 from leadflow.leads.tests.factories import status_named
 from leadflow.rules.engine import RuleEvent, Trigger, lead_state
-from leadflow.rules.setwise import ROW, apply_set
+from leadflow.rules.setwise import apply_set
 from leadflow.rules.tests.support import add_rule, clear_template_rules, fire, rule_events
 from leadflow.statuses.services import status_set_api_mapping
 from leadflow.statuses.tests.factories import make_mapping
@@ -123,9 +123,8 @@ def test_each_action_changes_the_lead_the_same_way_row_by_row_and_set_based(
                     actions=[action])
     fire(by_row, RuleEvent(Trigger.FEEDBACK_SUBMITTED), AT)
     with transaction.atomic():
-        before = {r["id"]: r for r in Lead.objects.filter(id=by_set.id).values(*ROW)}
         apply_set(tenant=bare.tenant, campaign=bare, rule_name=rule.name, actions=[action],
-                  ids=[by_set.id], before=before, at=AT, extra={})
+                  ids=[by_set.id], at=AT, extra={})
     row_lead, set_lead = Lead.objects.get(id=by_row.id), Lead.objects.get(id=by_set.id)
     check(row_lead, bare)
     check(set_lead, bare)
