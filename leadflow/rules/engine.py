@@ -96,30 +96,53 @@ def follow_ups(before: dict[str, Any], after: dict[str, Any], *, agent: Any,
     return events
 
 
+@dataclass
+class Pending:
+    """The writes of a firing pass, made once at its end: one UPDATE of the lead, the
+    CRM rows, one INSERT of the LeadEvents. Fifty rules firing on one feedback cost
+    three statements instead of a hundred; the lead is locked throughout, so nobody
+    can see the difference."""
+
+    events: list[LeadEvent] = field(default_factory=list)
+    crm_rules: list[str] = field(default_factory=list)
+    dirty: bool = False
+
+    def flush(self, *, lead: Lead, tenant: Tenant, at: datetime) -> None:
+        if self.dirty:
+            lead.save(update_fields=SAVED_FIELDS)
+        for name in self.crm_rules:  # read after the save: the final status
+            outbox_add_status_updates(tenant=tenant, lead_ids=[lead.id], at=at,
+                                      reason=f"rule “{name}”")
+        LeadEvent.objects.bulk_create(self.events)
+        self.events, self.crm_rules, self.dirty = [], [], False
+
+
 def apply_rule(*, lead: Lead, rule: CompiledRule, ctx: RunContext, extra: dict[str, Any],
-               ) -> tuple[dict[str, Any], dict[str, Any]]:
-    """Apply one rule's actions to a locked lead, save it, write its LeadEvent.
+               pending: Pending | None = None) -> tuple[dict[str, Any], dict[str, Any]]:
+    """Apply one rule's actions to a locked lead and record its LeadEvent.
 
     1. Run each action's row form in order on the lead in memory.
-    2. Save only the columns actions may touch (one UPDATE).
-    3. Queue the CRM update, read after the save so it carries the final status.
-    4. One LeadEvent naming the rule: the actions applied and every column changed.
+    2. Queue the save (only the columns actions may touch), the CRM update (read after
+       the save, so it carries the final status) and one LeadEvent naming the rule:
+       the actions applied and every column changed.
+    3. Without a ``pending`` of the caller's, write them now.
     Returns the state before and after."""
+    own = pending is None
+    queue = Pending() if pending is None else pending
     before = lead_state(lead)
-    crm = False
     for action in rule.actions:
         ACTIONS[action["type"]].one(lead, action, ctx)
-        crm = crm or action["type"] == "update_crm"
-    lead.save(update_fields=SAVED_FIELDS)
-    if crm:
-        outbox_add_status_updates(tenant=ctx.tenant, lead_ids=[lead.id], at=ctx.at,
-                                  reason=f"rule “{rule.name}”")
+    if any(action["type"] == "update_crm" for action in rule.actions):
+        queue.crm_rules.append(rule.name)
     after = lead_state(lead)
     old, new = changes(before, after)
-    LeadEvent.objects.create(
+    queue.dirty = queue.dirty or bool(new)
+    queue.events.append(LeadEvent(
         tenant_id=lead.tenant_id, lead=lead, kind=RULE_EVENT_KIND, old=old,
         new={**new, "actions": [a["type"] for a in rule.actions], **extra},
-        rule_name=rule.name[:120], created_at=ctx.at)
+        rule_name=rule.name[:120], created_at=ctx.at))
+    if own:
+        queue.flush(lead=lead, tenant=ctx.tenant, at=ctx.at)
     return before, after
 
 
@@ -130,6 +153,7 @@ class _Pass:
     at: datetime
     applied: int = 0
     calls: list[dict[str, Any]] | None = None
+    pending: Pending = field(default_factory=Pending)
     # A campaign's rules, loaded once per pass: every rule application queues a
     # follow-up event (weight_changed, …) and each used to reload them — N rules
     # firing cost N queries of N rules (most of a feedback with 50 rules).
@@ -177,17 +201,18 @@ def rules_fire(*, tenant: Tenant, lead: Lead, event: RuleEvent, at: datetime,
     """
     state = _Pass(tenant=tenant, lead=lead, at=at)
     queue: deque[tuple[RuleEvent, int]] = deque([(event, depth)])
+    # Writes wait for the end of the pass (Pending); the loop record joins them.
     while queue:
         current, depth = queue.popleft()
         if depth > MAX_DEPTH:
             logger.warning("Rule loop on lead %s stopped at depth %s (%s)", lead.id, depth,
                            current.kind)
-            LeadEvent.objects.create(tenant_id=lead.tenant_id, lead=lead,
-                                     kind=LOOP_EVENT_KIND, new={"event": current.kind.value,
-                                                                "depth": depth},
-                                     created_at=at)
+            state.pending.events.append(LeadEvent(
+                tenant_id=lead.tenant_id, lead=lead, kind=LOOP_EVENT_KIND,
+                new={"event": current.kind.value, "depth": depth}, created_at=at))
             break
         queue.extend((e, depth + 1) for e in _run_event(state, current))
+    state.pending.flush(lead=lead, tenant=tenant, at=at)
     return state.applied
 
 
@@ -205,7 +230,7 @@ def _run_event(state: _Pass, event: RuleEvent) -> list[RuleEvent]:
             continue
         ctx = RunContext(tenant=state.tenant, campaign=campaign, rule_name=rule.name,
                          at=state.at, is_sweep=False, event=event.payload)
-        before, after = apply_rule(lead=lead, rule=rule, ctx=ctx,
+        before, after = apply_rule(lead=lead, rule=rule, ctx=ctx, pending=state.pending,
                                    extra={"trigger": event.kind.value})
         state.applied += 1
         caused.extend(follow_ups(before, after, agent=event.payload.get("agent")))
