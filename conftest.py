@@ -9,6 +9,7 @@ import pytest
 from django.test import Client
 
 from leadflow.leads.services import zone_set_cache_clear
+from leadflow.rules.compiled import rules_cache_clear
 from leadflow.tenants.models import Role, Tenant
 from leadflow.tenants.services import api_key_create, tenant_create, user_create
 
@@ -25,6 +26,14 @@ def _fresh_zone_set_cache() -> Iterator[None]:
     zone_set_cache_clear()
     yield
     zone_set_cache_clear()
+
+
+@pytest.fixture(autouse=True)
+def _fresh_rules_cache() -> Iterator[None]:
+    # Rolled-back tests can reuse campaign ids; a cached rule list must not carry over.
+    rules_cache_clear()
+    yield
+    rules_cache_clear()
 
 
 @pytest.fixture

@@ -218,8 +218,9 @@ def rules_fire(*, tenant: Tenant, lead: Lead, event: RuleEvent, at: datetime,
 
 def _run_event(state: _Pass, event: RuleEvent) -> list[RuleEvent]:
     lead = state.lead
+    kind = event.kind.value
     rules = [r for r in state.campaign_rules(lead.campaign_id)
-             if any(trigger_matches(t, event) for t in r.triggers)]
+             if kind in r.events and any(trigger_matches(t, event) for t in r.triggers)]
     if not rules:
         return []
     caused: list[RuleEvent] = []
