@@ -4,6 +4,8 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 HOST   ?= 127.0.0.1
 PORT   ?= 8000
+# 1: one waitress process; more (Linux): gunicorn worker processes, `make run WORKERS=4`.
+WORKERS ?= 1
 
 .PHONY: run test lint typecheck pytest install install-test bench clean
 
@@ -27,7 +29,7 @@ install-test: $(VENV)/.installed-test
 	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; }
 
 run: install
-	$(BIN)/leadflow run --host $(HOST) --port $(PORT)
+	$(BIN)/leadflow run --host $(HOST) --port $(PORT) --workers $(WORKERS)
 
 test: install-test
 	bash scripts/test-all.sh

@@ -32,9 +32,11 @@ from leadflow.dialing.hours import hours_policy
 from leadflow.dialing.models import CallingRule, Holiday
 from leadflow.dialing.pgexec import (
     LEAD_COLUMNS,
+    ClaimPlan,
     execute_prepared,
     lead_from_row,
     prepare_connection,
+    shared_parameters,
 )
 from leadflow.leads.models import CallbackKind, Lead, LeadEvent, LeadEventKind, ZoneSet
 from leadflow.statuses.models import LeadStatus
@@ -279,12 +281,11 @@ _PLACEHOLDER = uuid.UUID(int=0)
 # The agent is a parameter too: one compilation serves every agent of the tenant.
 _AGENT_PLACEHOLDER = -7_777_777_777_777
 _STEP_BITS = 64  # more steps than sources ever reach
-_plans: dict[Any, tuple[str, list[Any], list[str]]] = {}
+_plans: dict[Any, ClaimPlan] = {}
 
 
 def _one_statement(steps: list[tuple[str, QuerySet[Lead]]], *, agent_id: int,
-                   at: datetime, contexts: dict[int, CampaignContext]
-                   ) -> tuple[str, list[Any], list[str]]:
+                   at: datetime, contexts: dict[int, CampaignContext]) -> ClaimPlan:
     picks: list[str] = []
     params: list[Any] = []
     for index, (_, candidates) in enumerate(steps[:_STEP_BITS]):
@@ -309,14 +310,18 @@ def _one_statement(steps: list[tuple[str, QuerySet[Lead]]], *, agent_id: int,
         # The whole row comes back: no second round trip to load the lead.
         f"SELECT {LEAD_COLUMNS}, (SELECT v %% {_STEP_BITS} FROM pick) FROM claimed")
     adapt = connection.ops.adapt_datetimefield_value
-    return sql, [*params, *set_params, adapt(at), adapt(at)], [o for o, _ in steps]
+    # Each distinct value once (ClaimPlan): the steps repeat the eligibility parameters.
+    return shared_parameters(sql, [*params, *set_params, adapt(at), adapt(at)],
+                             [o for o, _ in steps], token=_PLACEHOLDER,
+                             agent_id=_AGENT_PLACEHOLDER)
 
 
 def _plan(*, tenant: Tenant, contexts: dict[int, CampaignContext], agent_id: int,
           sources: Sequence[SourceLike], at: datetime, personal_queue: str
-          ) -> tuple[datetime, tuple[str, list[Any], list[str]]]:
+          ) -> tuple[datetime, ClaimPlan]:
     """The claim statement for this minute, compiled for a placeholder agent and token
-    (``_rebind`` puts the real ones in). ``agent_id`` is unused: kept for callers."""
+    (``ClaimPlan.bind`` puts the real ones in). ``agent_id`` is unused: kept for
+    callers."""
     minute = at.replace(second=0, microsecond=0)
     key = (tenant.id, _generation.get(tenant.id), personal_queue, minute,
            tuple(hash(s.q) for s in sources))
@@ -338,21 +343,6 @@ def prepare_generic_plans(raw: Any) -> None:
     prepare_connection(raw)
 
 
-def _rebind(params: list[Any], shift: timedelta, token: uuid.UUID,
-            agent_id: int | None = None) -> list[Any]:
-    out: list[Any] = []
-    for p in params:
-        if isinstance(p, datetime):
-            out.append(p + shift)
-        elif isinstance(p, uuid.UUID) and p == _PLACEHOLDER:
-            out.append(token)
-        elif isinstance(p, int) and p == _AGENT_PLACEHOLDER:
-            out.append(agent_id)
-        else:
-            out.append(p)
-    return out
-
-
 def lead_claim(*, tenant: Tenant, agent: Any, sources: Sequence[SourceLike],
                at: datetime, personal_queue: str = "") -> Claim | None:
     """Lease the next lead for ``agent`` (see the module docstring for the order).
@@ -366,16 +356,16 @@ def lead_claim(*, tenant: Tenant, agent: Any, sources: Sequence[SourceLike],
     by_origin = {f"source:{i}": source for i, source in enumerate(sources)}
     token = uuid.uuid4()
     if connection.vendor == "postgresql":
-        minute, (sql, params, origins) = _plan(
+        minute, plan = _plan(
             tenant=tenant, contexts=contexts, agent_id=agent_id, sources=sources, at=at,
             personal_queue=personal_queue)
         # One statement: the row lock, the lease and the LeadEvent commit together.
-        row = execute_prepared(sql, _rebind(params, at - minute, token, agent_id))
+        row = execute_prepared(plan.sql, plan.bind(at - minute, token, agent_id))
         if row is None:
             return None
         lead = lead_from_row(row[:-1])
         assert lead.lease_expires_at is not None
-        origin = origins[row[-1]]
+        origin = plan.origins[row[-1]]
         return Claim(lead, token, lead.lease_expires_at, origin, by_origin.get(origin))
     for origin, candidates in _steps(tenant=tenant, contexts=contexts, agent_id=agent_id,
                                      sources=sources, at=at, personal_queue=personal_queue):

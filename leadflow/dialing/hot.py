@@ -5,11 +5,13 @@ the tenant has routing set up, a campaign's status workflow.
 Freshness — how long an admin edit can take to reach a claim:
 - edits saved through the ORM (``save``/``delete``: every service and admin page) clear
   every cache here at once in the process that made them (signals below);
-- other processes (each server worker has its own caches) see them within ``TTL``
-  seconds (3 s). So a revoked API key, a removed member or a deleted desk still works
-  for at most 3 s on other workers; queryset ``update()`` calls, which send no
-  signal, also wait out the TTL. The claim's own campaign contexts (hours, caps,
-  statuses' dialability) have their own 2 s TTL in ``claim.tenant_contexts``.
+- other processes (each gunicorn worker of ``leadflow run --workers N`` has its own
+  caches; no signal crosses processes) see them within ``TTL`` seconds (3 s): every
+  entry expires by itself, never refreshed on use. So a revoked API key, a removed
+  member or a deleted desk still works for at most 3 s on other workers; queryset
+  ``update()`` calls, which send no signal, also wait out the TTL. The claim's own
+  campaign contexts (hours, caps, statuses' dialability) have their own 2 s TTL in
+  ``claim.tenant_contexts``.
 
 Values are shared between threads and must be treated as read-only.
 """

@@ -1,8 +1,26 @@
-"""Serving the app for the benchmarks and the simulator: wait for a server to listen,
-or run one inside this process on a free port."""
+"""Serving the app: wait for a server to listen, run one inside this process on a free
+port (tests, simulator), or the command line of the multi-process server.
+
+Two servers, one app:
+
+- **waitress** (one process, threads): ``make run`` / ``leadflow run``, the tests. Fine
+  for a demo and a small floor; every request shares one GIL.
+- **gunicorn, gthread workers** (``leadflow run --workers N``, the next-lead bench): N
+  worker processes, each with a few threads, under one master that restarts a worker
+  that dies or hangs. The usual production server for Django on Linux: Python CPU
+  (the GIL) scales with the processes, threads overlap the database waits, keep-alive
+  connections from a dialer stay open. UNIX only (``fork``).
+
+Per-process state with several workers: every worker has its own ``dialing.hot``
+caches (3 s TTL) and claim contexts (2 s TTL); an admin edit reaches the other workers
+within those TTLs (see ``dialing.hot``). Everything that must be exact (leases,
+round-robin positions) lives in the database.
+"""
 
 from __future__ import annotations
 
+import os
+import sys
 import threading
 import time
 import urllib.request
@@ -96,3 +114,37 @@ def serve_in_thread(*, host: str = "127.0.0.1", port: int = 0, threads: int = 8,
         thread.join(timeout=10)
         if in_memory:
             connections["default"].dec_thread_sharing()
+
+
+def gunicorn_command(*, host: str, port: int, workers: int, threads: int,
+                     app: str = "config.wsgi:application") -> list[str]:
+    """The command line serving ``app`` with gunicorn: ``workers`` processes of
+    ``threads`` threads each (gthread). The environment (``DATABASE_URL``,
+    ``DJANGO_SETTINGS_MODULE``) is the caller's: pass it to the subprocess.
+
+    No body-size cap is needed here, unlike waitress: gunicorn streams request bodies
+    to Django, whose upload handlers enforce the import limit (``leads.uploads``)."""
+    if sys.platform == "win32":  # pragma: no cover
+        raise RuntimeError("several worker processes need gunicorn, which is UNIX only")
+    command = [
+        sys.executable, "-m", "gunicorn", f"--bind={host}:{port}", f"--workers={workers}",
+        "--worker-class=gthread", f"--threads={threads}",
+        # A dialer keeps its connection open between requests (gthread parks idle
+        # keep-alive connections without holding a thread).
+        "--keep-alive=5", "--backlog=2048",
+        # No control socket: its fixed default path would clash between two servers
+        # (a bench next to a running instance).
+        "--no-control-socket",
+        "--access-logfile=-" if os.environ.get("LEADFLOW_ACCESS_LOG") else "--log-level=warning",
+    ]
+    if os.path.isdir("/dev/shm"):
+        # The workers' heartbeat files in memory: on a disk-backed /tmp a slow fsync
+        # can make the master think a busy worker hangs and kill it.
+        command.append("--worker-tmp-dir=/dev/shm")
+    return [*command, app]
+
+
+def default_workers() -> int:
+    """Worker processes for this machine: one per core, at least two (a worker can
+    restart while the other serves)."""
+    return max(2, os.cpu_count() or 1)

@@ -5,9 +5,13 @@
 2. (a) in-process: A threads call ``lead_claim`` for S seconds;
    (b) the floor: the same claim statement (compiled by the service once) run bare
    with psycopg from A threads, plus the hand-out row, no Django;
-   (c) HTTP: a waitress server (threads) in a subprocess, A client threads calling
-   POST /api/agent/next-lead with an API key acting for each agent.
+   (c) HTTP: gunicorn (``--http-workers`` processes × ``--http-threads`` gthread
+   threads, as ``leadflow run --workers`` serves) in a subprocess, A client threads
+   calling POST /api/agent/next-lead with an API key acting for each agent.
    Leases are cleared between scenarios.
+   (d) ``--during-sweep``: (a) again while a time-based rule sweeps the same campaigns
+   in a background thread (``bench.sweep.BackgroundSweep``): the claims' p99 with and
+   without a sweep, side by side.
 3. ``duplicates``: a lead handed out twice while its first lease ran; ``violations``:
    handed-out leads that broke an eligibility reason other than the lease itself,
    checked after the run in SQL.
@@ -19,7 +23,6 @@ import json
 import os
 import statistics
 import subprocess
-import sys
 import threading
 import time
 import uuid
@@ -38,7 +41,6 @@ from leadflow.campaigns.services import campaign_create
 from leadflow.core import clock
 from leadflow.dialing.claim import (
     _plan,
-    _rebind,
     claim_cache_clear,
     lead_claim,
     pool_sources,
@@ -46,11 +48,11 @@ from leadflow.dialing.claim import (
     tenant_contexts,
 )
 from leadflow.dialing.eligibility import Reason, campaign_context, reason_qs
-from leadflow.dialing.pgexec import ClaimCursor
+from leadflow.dialing.pgexec import ClaimCursor, ClaimPlan
 from leadflow.leads.models import Lead
 from leadflow.ops.bulk import insert_leads
 from leadflow.ops.leadgen import generate_leads
-from leadflow.ops.serve import wait_until_listening
+from leadflow.ops.serve import default_workers, gunicorn_command, wait_until_listening
 from leadflow.statuses.models import LeadStatus
 from leadflow.tenants.models import Membership, Role, Tenant
 from leadflow.tenants.services import api_key_create, tenant_create, user_create
@@ -186,13 +188,10 @@ def _inproc(tenant: Tenant, agents: list[Any], seconds: float
 
 
 def _floor_statement(tenant: Tenant, agent: Any, at: datetime
-                     ) -> tuple[datetime, str, list[Any]]:
+                     ) -> tuple[datetime, ClaimPlan]:
     """The service's own claim statement for this agent (compiled by the service)."""
-    minute, (sql, params, _) = _plan(tenant=tenant, contexts=tenant_contexts(tenant.id),
-                                     agent_id=agent.pk,
-                                     sources=pool_sources(tenant, agent_id=agent.pk), at=at,
-                                     personal_queue="")
-    return minute, sql, params
+    return _plan(tenant=tenant, contexts=tenant_contexts(tenant.id), agent_id=agent.pk,
+                 sources=pool_sources(tenant, agent_id=agent.pk), at=at, personal_queue="")
 
 
 def _floor(tenant: Tenant, agents: list[Any], seconds: float
@@ -218,10 +217,11 @@ def _floor(tenant: Tenant, agents: list[Any], seconds: float
     def claim_once(index: int) -> int | None:
         now = clock.now()
         offset = int((now.replace(second=0, microsecond=0) - start_minute).total_seconds() // 60)
-        minute, sql, params = plans[(agents[index].pk, min(offset, minutes - 1))]
-        # The service's cursor (cached placeholder conversion): the floor stays a floor.
+        minute, plan = plans[(agents[index].pk, min(offset, minutes - 1))]
+        # The service's cursor (cached placeholder conversion) and shared parameters:
+        # the floor stays a floor.
         with ClaimCursor(conns[index]) as cursor:
-            cursor.execute(sql, _rebind(params, now - minute, uuid.uuid4(), agents[index].pk),
+            cursor.execute(plan.sql, plan.bind(now - minute, uuid.uuid4(), agents[index].pk),
                            prepare=True)
             row = cursor.fetchone()
         return None if row is None else int(row[0])
@@ -233,21 +233,20 @@ def _floor(tenant: Tenant, agents: list[Any], seconds: float
             conn.close()
 
 
-def _http(tenant: Tenant, agents: list[Any], seconds: float, log: Callable[[str], None]
-          ) -> tuple[list[float], list[int]] | None:
+def _http(tenant: Tenant, agents: list[Any], seconds: float, log: Callable[[str], None],
+          *, workers: int, threads: int) -> tuple[list[float], list[int]] | None:
     import http.client
 
     _, raw_key = api_key_create(tenant=tenant, name=f"bench {uuid.uuid4().hex[:6]}",
                                 created_by=None)
     port = 18765
-    # One waitress process: its threads share one GIL on a 2-core machine that also
-    # runs PostgreSQL. A request holds the GIL for a few ms and waits on the database
-    # for about as long, so a handful of threads keeps it busy; 64 (the old setting,
-    # one per agent) only queued requests inside the process and inflated latency.
-    threads = os.environ.get("LEADFLOW_BENCH_HTTP_THREADS", "8")
+    # The production server: gunicorn, ``workers`` processes of ``threads`` threads
+    # (``ops.serve``). One process (waitress, the old setting) capped HTTP at what one
+    # GIL can do; each worker here has its own GIL and its own claim caches. Threads
+    # per worker stay few: a request holds its GIL for a few ms and waits on the
+    # database for about as long, so more threads only queue inside the process.
     server = subprocess.Popen(
-        [sys.executable, "-m", "waitress", f"--port={port}", f"--threads={threads}",
-         "--connection-limit=1000", "--backlog=2048", "config.wsgi:application"],
+        gunicorn_command(host="127.0.0.1", port=port, workers=workers, threads=threads),
         env={**os.environ}, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     try:
         if not wait_until_listening(f"http://127.0.0.1:{port}/api/docs"):
@@ -270,12 +269,35 @@ def _http(tenant: Tenant, agents: list[Any], seconds: float, log: Callable[[str]
 
         return _threads(len(agents), seconds, claim_once)
     finally:
-        server.terminate()
-        server.wait(timeout=10)
+        server.terminate()  # gunicorn's graceful stop: the workers close their connections
+        server.wait(timeout=40)
+
+
+def _during_sweep(tenant: Tenant, users: list[Any], seconds: float,
+                  log: Callable[[str], None]) -> dict[str, Any]:
+    """In-process claims again, while a time-based rule sweeps the same campaigns."""
+    from leadflow.ops.bench.sweep import BackgroundSweep
+
+    _reset_leases(tenant)
+    sweep = BackgroundSweep(list(Campaign.objects.filter(tenant=tenant).order_by("id")))
+    log("in-process during a sweep: lead_claim while rules sweep the same leads…")
+    sweep.start()
+    try:
+        latencies, handed = _inproc(tenant, users, seconds)
+    finally:
+        swept = sweep.stop()
+    figures = _figures(latencies, handed, seconds)
+    return {"sweep_inproc_claims_per_s": figures["claims_per_s"],
+            "sweep_inproc_p50_ms": figures["p50_ms"], "sweep_inproc_p99_ms": figures["p99_ms"],
+            "sweep_duplicates": _duplicates(handed), **swept}
 
 
 def run(*, leads: int, agents: int, seconds: float, http: bool,
-        log: Callable[[str], None]) -> dict[str, Any]:
+        log: Callable[[str], None], during_sweep: bool = False,
+        http_workers: int | None = None, http_threads: int | None = None
+        ) -> dict[str, Any]:
+    """``http_workers``/``http_threads``: the gunicorn server's processes and threads
+    per process (default: one process per core, at least two; 4 threads)."""
     if connection.vendor != "postgresql":
         raise RuntimeError("the next-lead bench needs PostgreSQL (DATABASE_URL)")
     tenant = _bench_tenant(leads, agents, log)
@@ -294,22 +316,28 @@ def run(*, leads: int, agents: int, seconds: float, http: bool,
     duplicates = _duplicates(f_handed) + _duplicates(i_handed)
     violations = _violations(tenant, i_handed + f_handed, started_at)
     main = inproc
+    workers = http_workers or default_workers()
+    threads = http_threads or int(os.environ.get("LEADFLOW_BENCH_HTTP_THREADS", "4"))
+    server: dict[str, Any] = {}
     if http:
         _reset_leases(tenant)
-        log("HTTP: waitress + POST /api/agent/next-lead…")
-        got = _http(tenant, users, seconds, log)
+        log(f"HTTP: gunicorn {workers} × {threads} threads + POST /api/agent/next-lead…")
+        got = _http(tenant, users, seconds, log, workers=workers, threads=threads)
         if got is not None:
             main = _figures(*got, seconds)
+            server = {"server": "gunicorn-gthread", "http_workers": workers,
+                      "http_threads": threads}
             duplicates += _duplicates(got[1])
             violations += _violations(tenant, got[1], started_at)
+    swept = _during_sweep(tenant, users, seconds, log) if during_sweep else {}
     _reset_leases(tenant)
     return {
         "scenario": "next-lead", "leads": Lead.objects.filter(tenant=tenant).count(),
         "agents": agents, "seconds": seconds, "via": "http" if http and main is not inproc
-        else "in-process",
+        else "in-process", **server,
         **main, "duplicates": duplicates, "violations": violations,
         "inproc_claims_per_s": inproc["claims_per_s"], "inproc_p50_ms": inproc["p50_ms"],
         "inproc_p99_ms": inproc["p99_ms"],
         "floor_claims_per_s": floor["claims_per_s"], "floor_p50_ms": floor["p50_ms"],
-        "floor_p99_ms": floor["p99_ms"],
+        "floor_p99_ms": floor["p99_ms"], **swept,
     }

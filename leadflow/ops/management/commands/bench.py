@@ -25,6 +25,24 @@ class Command(BaseCommand):
         nextlead.add_argument("--seconds", type=float, default=30)
         nextlead.add_argument("--no-http", action="store_true",
                               help="skip the HTTP scenario (in-process and floor only)")
+        nextlead.add_argument("--http-workers", type=int, default=None, metavar="N",
+                              help="gunicorn worker processes for the HTTP scenario "
+                                   "(default: one per core, at least 2)")
+        nextlead.add_argument("--http-threads", type=int, default=None, metavar="T",
+                              help="threads per worker process (default: 4)")
+        nextlead.add_argument("--during-sweep", action="store_true",
+                              help="also measure in-process claims while a time-based "
+                                   "rule sweeps the same leads")
+        sweep = scenarios.add_parser("sweep", help="time-based rule sweep throughput")
+        sweep.add_argument("--leads", type=int, default=1_000_000)
+        sweep.add_argument("--match", type=float, default=0.1,
+                           help="share of the leads the rule matches")
+        sweep.add_argument("--chunk", type=int, default=None,
+                           help="leads per transaction (default: the sweep's own)")
+        feedback = scenarios.add_parser("feedback", help="feedback latency with N rules")
+        feedback.add_argument("--rules", type=int, default=50)
+        feedback.add_argument("--runs", type=int, default=200)
+        feedback.add_argument("--warmup", type=int, default=10)
         importing = scenarios.add_parser("import", help="lead file import throughput")
         importing.add_argument("--rows", type=int, default=1_000_000)
 
@@ -42,7 +60,20 @@ class Command(BaseCommand):
 
             result = next_lead.run(leads=options["leads"], agents=options["agents"],
                                    seconds=options["seconds"], http=not options["no_http"],
-                                   log=log)
+                                   log=log, during_sweep=options["during_sweep"],
+                                   http_workers=options["http_workers"],
+                                   http_threads=options["http_threads"])
+        elif options["scenario"] == "sweep":
+            from leadflow.ops.bench import sweep
+            from leadflow.rules.sweep import CHUNK
+
+            result = sweep.run(leads=options["leads"], match=options["match"],
+                               chunk=options["chunk"] or CHUNK, log=log)
+        elif options["scenario"] == "feedback":
+            from leadflow.ops.bench import feedback
+
+            result = feedback.run(rules=options["rules"], runs=options["runs"],
+                                  warmup=options["warmup"], log=log)
         else:
             from leadflow.ops.bench import import_file
 
