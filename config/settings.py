@@ -97,6 +97,9 @@ TEMPLATES = [
 DATABASE_URL = os.environ.get("DATABASE_URL", "")
 if DATABASE_URL:
     DATABASES: dict[str, Any] = {"default": dj_database_url.parse(DATABASE_URL, conn_max_age=60)}
+    # Short OLTP statements never gain from JIT compilation, and on large tables its
+    # cost estimates trip it for queries that run in milliseconds (see dialing.pgexec).
+    DATABASES["default"].setdefault("OPTIONS", {})["options"] = "-c jit=off"
     # One test database per test process, so parallel runs never drop each other's.
     DATABASES["default"].setdefault("TEST", {})["NAME"] = os.environ.get(
         "LEADFLOW_TEST_DATABASE_NAME", f"test_leadflow_{os.getpid()}"
