@@ -34,14 +34,20 @@ def dnc_blocked_phones(
     """The phones among ``phones`` that an unexpired entry blocks for ``campaign_id``."""
     unique = list(set(phones))
     if connection.vendor == "postgresql":
-        # One array parameter instead of one bind parameter per phone: an import batch
-        # asks about 20,000 phones, and per-parameter handling would dominate.
+        # One parameter instead of one per phone: an import batch asks about 20,000
+        # phones, and per-parameter handling would dominate. The phones go as one
+        # newline-joined text that the server splits: psycopg dumps a list parameter
+        # element by element in Python (0.7 µs a phone, 0.04 µs joined).
+        # A phone holding a newline (never E.164) goes as an array.
+        joined = "\n".join(unique)
+        as_text = bool(joined) and joined.count("\n") == len(unique) - 1
         with connection.cursor() as cursor:
             cursor.execute(
                 f"SELECT phone FROM {DncEntry._meta.db_table} WHERE tenant_id = %s "
-                "AND phone = ANY(%s) AND (campaign_id IS NULL OR campaign_id = %s) "
+                "AND phone = ANY(" + ("string_to_array(%s, E'\\n')" if as_text else "%s")
+                + ") AND (campaign_id IS NULL OR campaign_id = %s) "
                 "AND (expires_at IS NULL OR expires_at > %s)",
-                [tenant.id, unique, campaign_id, at or clock.now()],
+                [tenant.id, joined if as_text else unique, campaign_id, at or clock.now()],
             )
             return {row[0] for row in cursor.fetchall()}
     scope = Q(campaign__isnull=True)

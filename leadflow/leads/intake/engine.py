@@ -10,11 +10,16 @@ from __future__ import annotations
 
 import logging
 import os
-from collections.abc import Callable, Iterator
-from concurrent.futures import Executor, ProcessPoolExecutor
+import threading
+from collections import deque
+from collections.abc import Callable, Generator, Iterator
+from concurrent.futures import Executor, Future, ProcessPoolExecutor
+from contextlib import closing
 from dataclasses import dataclass
 from itertools import islice
 from pathlib import Path
+from queue import Full, Queue
+from typing import Any
 
 from django.db import InterfaceError, OperationalError, connection, connections, transaction
 from django.db.models import F
@@ -74,45 +79,123 @@ def shape_row(headers: list[str], targets: list[str],
             if t != "ignore"], problem
 
 
-def _raw_rows(job: ImportJob) -> Iterator[RawRow]:
-    """Data rows as (row number, [(target, header, value)], shape error or None)."""
-    headers: list[str] = list(job.headers)
-    targets: list[str] = list(job.mapping.get("columns", []))
+@dataclass(frozen=True)
+class Shape:
+    """How a file row becomes (target, header, value) cells: sent to the workers once per
+    chunk, so the rows travel as their bare cells (a third of the pickled bytes)."""
+
+    headers: list[str]
+    targets: list[str]
+
+
+def _shape(job: ImportJob) -> Shape:
+    return Shape(headers=list(job.headers), targets=list(job.mapping.get("columns", [])))
+
+
+def _file_rows(job: ImportJob) -> Iterator[tuple[int, list[str]]]:
+    """Data rows as (row number, cells), the header row skipped."""
     rows = iter_file_rows(Path(job.file_path), _file_info(job))
     next(rows, None)  # the header row
     for row_number, (_, cells) in enumerate(rows, start=1):
-        yield row_number, *shape_row(headers, targets, cells)
+        yield row_number, cells
 
 
-def _normalise_chunk(
-    chunk: list[RawRow], context: NormaliseContext
-) -> list[tuple[int, NormalisedLead | list[RowProblem]]]:
-    out: list[tuple[int, NormalisedLead | list[RowProblem]]] = []
-    for row_number, cells, shape_problem in chunk:
+def _raw_rows(job: ImportJob) -> Iterator[RawRow]:
+    """Data rows as (row number, [(target, header, value)], shape error or None)."""
+    shape = _shape(job)
+    for row_number, cells in _file_rows(job):
+        yield row_number, *shape_row(shape.headers, shape.targets, cells)
+
+
+Normalised = list[tuple[int, NormalisedLead | list[RowProblem]]]
+
+
+def _normalise_chunk(chunk: list[tuple[int, list[str]]], shape: Shape,
+                     context: NormaliseContext) -> Normalised:
+    # A row as wide as the header (nearly all) is shaped by the mapped columns' indexes,
+    # exactly as shape_row does it; other widths take shape_row itself.
+    mapped = [(index, target, header) for index, (target, header)
+              in enumerate(zip(shape.targets, shape.headers, strict=False)) if target != "ignore"]
+    width = len(shape.headers)
+    out: Normalised = []
+    for row_number, cells in chunk:
+        if len(cells) == width:
+            triples, shape_problem = [(t, h, cells[i]) for i, t, h in mapped], None
+        else:
+            triples, shape_problem = shape_row(shape.headers, shape.targets, cells)
         if shape_problem:
             out.append((row_number, [RowProblem("", "", shape_problem)]))
         else:
-            out.append((row_number, normalise_row(cells, context)))
+            out.append((row_number, normalise_row(triples, context)))
     return out
 
 
 def _normalised_batches(
-    raw: Iterator[RawRow], context: NormaliseContext, batching: Batching,
-    executor: Executor | None,
-) -> Iterator[list[tuple[int, NormalisedLead | list[RowProblem]]]]:
-    chunks = iter(lambda: list(islice(raw, batching.rows)), [])
+    rows: Iterator[tuple[int, list[str]]], shape: Shape, context: NormaliseContext,
+    batching: Batching, executor: Executor | None,
+) -> Generator[Normalised, None, None]:
+    chunks = iter(lambda: list(islice(rows, batching.rows)), [])
     if executor is None:
         for chunk in chunks:
-            yield _normalise_chunk(chunk, context)
+            yield _normalise_chunk(chunk, shape, context)
         return
-    # Keep at most two chunks per worker in flight: bounded memory whatever the file size.
-    pending = []
+    # Keep at most two chunks per worker in flight: bounded memory whatever the file size,
+    # and the workers keep normalising while this process waits on the database.
+    pending: deque[Future[Normalised]] = deque()
     for chunk in chunks:
-        pending.append(executor.submit(_normalise_chunk, chunk, context))
+        pending.append(executor.submit(_normalise_chunk, chunk, shape, context))
         if len(pending) >= 2 * batching.workers:
-            yield pending.pop(0).result()
-    for future in pending:
-        yield future.result()
+            yield pending.popleft().result()
+    while pending:
+        yield pending.popleft().result()
+
+
+def _read_ahead(items: Generator[Normalised, None, None], depth: int) -> Iterator[Normalised]:
+    """``items`` produced by a helper thread, up to ``depth`` batches ahead.
+
+    Reading the file and handing chunks to the worker processes (and their results back)
+    is Python work that would otherwise stand still while this thread waits on the
+    database, the merge and the commit being half of a batch's time; in the helper it
+    runs then. The helper never touches the database: the batches are written here, in
+    order, on this thread's connection (the test suite's transaction included)."""
+    ready: Queue[tuple[str, Any]] = Queue(maxsize=depth)
+    stop = threading.Event()
+
+    def offer(message: tuple[str, Any]) -> bool:
+        while not stop.is_set():
+            try:
+                ready.put(message, timeout=0.1)
+                return True
+            except Full:
+                continue
+        return False
+
+    def produce() -> None:
+        with closing(items):
+            try:
+                for item in items:
+                    if not offer(("batch", item)):
+                        return
+            except BaseException as exc:  # handed over: raised in the consumer
+                offer(("error", exc))
+                return
+        offer(("end", None))
+
+    helper = threading.Thread(target=produce, name="import-read-ahead", daemon=True)
+    helper.start()
+    try:
+        while True:
+            kind, value = ready.get()
+            if kind == "end":
+                return
+            if kind == "error":
+                raise value
+            yield value
+    finally:
+        # The consumer stopped (done, or a write failed): the helper ends at its next
+        # hand-over, after at most the chunk a worker is normalising now.
+        stop.set()
+        helper.join()
 
 
 def import_run(*, job_id: int, progress: Progress | None = None) -> ImportJob:
@@ -137,12 +220,12 @@ def import_run(*, job_id: int, progress: Progress | None = None) -> ImportJob:
                           "upload it again.")
     job.save(update_fields=["total_rows"])
 
-    raw = islice(_raw_rows(job), job.processed_rows, None)
     try:
         if job.kind == ImportKind.DNC:
+            raw = islice(_raw_rows(job), job.processed_rows, None)
             import_dnc_rows(job, raw, batching_for(0).rows, progress)
         else:
-            _import_leads(job, raw, progress)
+            _import_leads(job, islice(_file_rows(job), job.processed_rows, None), progress)
     except FileProblem as exc:
         return _fail(job, str(exc))
     except (OperationalError, InterfaceError):
@@ -160,7 +243,8 @@ def import_run(*, job_id: int, progress: Progress | None = None) -> ImportJob:
     return job
 
 
-def _import_leads(job: ImportJob, raw: Iterator[RawRow], progress: Progress | None) -> None:
+def _import_leads(job: ImportJob, rows: Iterator[tuple[int, list[str]]],
+                  progress: Progress | None) -> None:
     campaign = job.campaign
     assert campaign is not None
     context = NormaliseContext(
@@ -182,8 +266,9 @@ def _import_leads(job: ImportJob, raw: Iterator[RawRow], progress: Progress | No
         # talking on one connection corrupt it. The parent reconnects on next use.
         connections.close_all()
         executor = ProcessPoolExecutor(batching.workers)
+    batches = _normalised_batches(rows, _shape(job), context, batching, executor)
     try:
-        for batch in _normalised_batches(raw, context, batching, executor):
+        for batch in _read_ahead(batches, depth=2) if executor is not None else batches:
             _write_checkpointed(job, campaign, batch, options, seen)
             if progress:
                 progress(job)
@@ -192,20 +277,34 @@ def _import_leads(job: ImportJob, raw: Iterator[RawRow], progress: Progress | No
             executor.shutdown(cancel_futures=True)
 
 
-def _keys_before_checkpoint(job: ImportJob, context: NormaliseContext) -> set[str]:
+SeenKey = int | str
+
+
+def _seen_key(lead: NormalisedLead) -> SeenKey:
+    """The lead's dedupe key as kept for the whole file: a phone as the integer of its
+    E.164 digits (64 bytes a key with its set slot instead of 95: the one structure that
+    grows with the file), a CRM id as its string. An int never equals a str."""
+    digits = lead.phone[1:]
+    # Only where the int gives back the same digits: ASCII, no leading zero (E.164 always).
+    if not lead.external_id and digits.isascii() and digits.isdigit() and digits[0] != "0":
+        return int(digits)
+    return lead.dedupe_key
+
+
+def _keys_before_checkpoint(job: ImportJob, context: NormaliseContext) -> set[SeenKey]:
     """On resume, the dedupe keys of the rows already processed: a later row repeating
     one of them is an in-file duplicate, exactly as in an uninterrupted run (it must not
     become "updated" or "do-not-call skipped" because its twin is now in the database)."""
-    seen: set[str] = set()
-    prefix = islice(_raw_rows(job), job.processed_rows)
+    seen: set[SeenKey] = set()
+    prefix = islice(_file_rows(job), job.processed_rows)
     batching = batching_for(job.processed_rows)
     executor = None
     if batching.workers:
         connections.close_all()  # as in _import_leads: no socket shared with a fork
         executor = ProcessPoolExecutor(batching.workers)
     try:
-        for batch in _normalised_batches(prefix, context, batching, executor):
-            seen.update(o.dedupe_key for _, o in batch if isinstance(o, NormalisedLead))
+        for batch in _normalised_batches(prefix, _shape(job), context, batching, executor):
+            seen.update(_seen_key(o) for _, o in batch if isinstance(o, NormalisedLead))
     finally:
         if executor is not None:
             executor.shutdown(cancel_futures=True)
@@ -215,7 +314,7 @@ def _keys_before_checkpoint(job: ImportJob, context: NormaliseContext) -> set[st
 def _write_checkpointed(
     job: ImportJob, campaign: Campaign,
     batch: list[tuple[int, NormalisedLead | list[RowProblem]]], options: WriteOptions,
-    seen: set[str],
+    seen: set[SeenKey],
 ) -> None:
     errors: list[ImportRowError] = []
     valid: list[tuple[int, NormalisedLead]] = []
@@ -225,10 +324,10 @@ def _write_checkpointed(
             errors.extend(ImportRowError(job=job, row_number=row_number, column=p.column[:255],
                                          value=p.value[:500], reason=p.reason[:500])
                           for p in outcome)
-        elif outcome.dedupe_key in seen:
+        elif (key := _seen_key(outcome)) in seen:
             in_file_duplicates += 1
         else:
-            seen.add(outcome.dedupe_key)
+            seen.add(key)
             valid.append((row_number, outcome))
     rejected = len({e.row_number for e in errors})
     # One transaction per batch: the leads, the error rows and the checkpoint commit

@@ -8,6 +8,7 @@ The caller holds the transaction; a batch is all or nothing.
 from __future__ import annotations
 
 import json
+import re
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Literal
@@ -187,10 +188,41 @@ def _apply_update(target: Lead, lead: NormalisedLead, blocked: bool) -> None:
     target.is_blacklisted = target.is_blacklisted or blocked
 
 
-_STAGE_COLUMNS = ("row_no", "dedupe_kind", "phone", "phone_extension", "alt_phones",
-                  "first_name", "last_name", "email", "country", "region", "postal_code",
-                  "language", "zone_set_id", "tz_source", "external_id", "source", "weight",
-                  "is_blacklisted", "custom_fields")
+# Numbers and flags first, then every text column (JSON last): a row is written to COPY
+# as one tab-joined string, escaped only when some value needs it.
+_STAGE_COLUMNS = ("row_no", "zone_set_id", "weight", "is_blacklisted", "dedupe_kind", "phone",
+                  "phone_extension", "first_name", "last_name", "email", "country", "region",
+                  "postal_code", "language", "tz_source", "external_id", "source",
+                  "alt_phones", "custom_fields")
+_TEXT_SEPARATORS = 14  # tabs between the 15 text columns
+_COPY_SPECIAL = re.compile(r"[\\\n\r]")
+
+
+def _copy_escape(value: str) -> str:
+    """A value in COPY's text format: backslash, tab, newline, carriage return escaped."""
+    return (value.replace("\\", "\\\\").replace("\t", "\\t").replace("\n", "\\n")
+            .replace("\r", "\\r"))
+
+
+def _stage_lines(kept: list[tuple[int, NormalisedLead, bool]], zone_ids: list[int]) -> str:
+    """The batch as COPY text for lead_stage, built as strings: ~2 µs a row, where
+    psycopg's write_row, converting and escaping 19 values one by one, took ~7 µs."""
+    lines = []
+    for (row_number, lead, blocked), zone_id in zip(kept, zone_ids, strict=True):
+        texts = ("x" if lead.external_id else "p", lead.phone, lead.phone_extension,
+                 lead.first_name, lead.last_name, lead.email, lead.country, lead.region,
+                 lead.postal_code, lead.language, lead.tz_source, lead.external_id,
+                 lead.source,
+                 json.dumps(lead.alt_phones) if lead.alt_phones else "[]",
+                 json.dumps(lead.custom_fields) if lead.custom_fields else "{}")
+        joined = "\t".join(texts)
+        # A tab, backslash or line break inside a value: escape value by value.
+        if joined.count("\t") != _TEXT_SEPARATORS or _COPY_SPECIAL.search(joined):
+            joined = "\t".join(map(_copy_escape, texts))
+        weight = "\\N" if lead.weight is None else lead.weight
+        lines.append(f"{row_number}\t{zone_id}\t{weight}\t{'t' if blocked else 'f'}\t"
+                     f"{joined}\n")
+    return "".join(lines)
 
 
 def _merge_postgresql(campaign: Campaign, kept: list[tuple[int, NormalisedLead, bool]],
@@ -214,6 +246,9 @@ def _merge_postgresql_pass(
     table = Lead._meta.db_table
     scope_sql = "l.campaign_id = %(campaign)s" if options.dedupe_scope == "campaign" \
         else "l.tenant_id = %(tenant)s"
+    # CRM ids are indexed by tenant (partial: non-empty ids), so both scopes name it.
+    external_scope_sql = "l.tenant_id = %(tenant)s" + (
+        " AND l.campaign_id = %(campaign)s" if options.dedupe_scope == "campaign" else "")
     with connection.cursor() as cursor:
         cursor.execute(
             "CREATE TEMP TABLE IF NOT EXISTS lead_stage (row_no int PRIMARY KEY, "
@@ -229,34 +264,30 @@ def _merge_postgresql_pass(
         # otherwise find the previous batch's rows and collide on row_no.
         cursor.execute("DELETE FROM lead_stage")
         # Zone set ids first: no other query may run on the connection during COPY.
-        zone_ids = _zone_set_ids([lead for _, lead, _ in kept])
-        raw = cursor.cursor
-        with raw.copy(f"COPY lead_stage ({', '.join(_STAGE_COLUMNS)}) FROM STDIN") as copy:
-            for (row_number, lead, blocked), zone_id in zip(kept, zone_ids, strict=True):
-                copy.write_row((
-                    row_number, "x" if lead.external_id else "p", lead.phone,
-                    lead.phone_extension, json.dumps(lead.alt_phones), lead.first_name,
-                    lead.last_name, lead.email, lead.country, lead.region, lead.postal_code,
-                    lead.language, zone_id, lead.tz_source,
-                    lead.external_id, lead.source, lead.weight, blocked,
-                    json.dumps(lead.custom_fields),
-                ))
-        cursor.execute("ANALYZE lead_stage")
+        data = _stage_lines(kept, _zone_set_ids([lead for _, lead, _ in kept]))
+        with cursor.cursor.copy(f"COPY lead_stage ({', '.join(_STAGE_COLUMNS)}) FROM STDIN") \
+                as copy:
+            copy.write(data)
+        del data
+        # No ANALYZE of the staging table (~5 µs a row): every plan below is a scan of it
+        # with one index probe per row, which no row count estimate changes.
         update_sets = ", ".join(f"{c} = COALESCE(NULLIF(s.{c}, ''), l.{c})" for c in UPDATABLE)
         sql = f"""
         WITH matched AS (
-            -- Two index lookups (by phone, by CRM id) rather than one OR-join, which
-            -- would defeat both indexes and compare every staged row with every lead.
-            SELECT row_no, min(lead_id) AS lead_id FROM (
-                SELECT s.row_no, l.id AS lead_id FROM lead_stage s
-                JOIN {table} l ON {scope_sql} AND l.phone = s.phone
-                WHERE s.dedupe_kind = 'p'
-                UNION ALL
-                SELECT s.row_no, l.id FROM lead_stage s
-                JOIN {table} l ON {scope_sql} AND l.external_id = s.external_id
-                WHERE s.dedupe_kind = 'x'
-            ) candidates
-            GROUP BY row_no
+            -- One index probe per staged row, by phone or by CRM id (a subquery per row,
+            -- so the plan cannot become a join that reads every lead of the campaign for
+            -- each batch: that cost grew with the campaign, quadratic over a big file).
+            SELECT row_no, lead_id FROM (
+                SELECT s.row_no, CASE WHEN s.dedupe_kind = 'p' THEN (
+                    SELECT min(l.id) FROM {table} l WHERE {scope_sql} AND l.phone = s.phone
+                ) ELSE (
+                    SELECT min(l.id) FROM {table} l
+                    WHERE {external_scope_sql} AND l.external_id = s.external_id
+                        AND l.external_id <> ''
+                ) END AS lead_id
+                FROM lead_stage s
+            ) probes
+            WHERE lead_id IS NOT NULL
         ), updated AS (
             UPDATE {table} l SET {update_sets},
                 alt_phones = l.alt_phones || COALESCE((
