@@ -32,6 +32,11 @@ from leadflow.statuses.models import LeadStatus
 from leadflow.tenants.models import Membership, Tenant
 
 MAX_WEIGHT = 2_000_000_000
+# Every column an action may change: what a rule application's LeadEvent compares.
+TOUCHED = ("status_id", "last_status_change_at", "weight", "frozen_until", "assigned_agent_id",
+           "callback_at", "callback_kind", "callback_zone", "is_blacklisted", "campaign_id",
+           "attempts", "attempts_today", "attempts_day", "custom_fields", "first_name",
+           "last_name", "email", "language", "source", "region", "postal_code", "created_at")
 SETTABLE_COLUMNS = {"first_name": 80, "last_name": 80, "email": 254, "language": 16,
                     "source": 100, "region": 64, "postal_code": 16}
 
@@ -93,6 +98,12 @@ def _freeze_until(params: Mapping[str, Any], ctx: RunContext) -> datetime:
 
 class Action:
     label = ""
+    # The columns (of TOUCHED) this action's forms may change: a sweep's LeadEvents
+    # compare only the columns its rule's actions touch.
+    touches: tuple[str, ...] = TOUCHED
+
+    def touched(self, params: Mapping[str, Any]) -> tuple[str, ...]:
+        return self.touches
 
     def check(self, params: Mapping[str, Any], ctx: RunContext) -> None:
         """Raise ActionError when ``params`` are wrong for this rule."""
@@ -116,6 +127,7 @@ def _update(ids: list[int], **assignments: Any) -> None:
 
 class SetStatus(Action):
     label = "Set status"
+    touches = ("status_id", "last_status_change_at")
 
     def check(self, params: Mapping[str, Any], ctx: RunContext) -> None:
         _status_in(ctx.campaign, params.get("status"))
@@ -132,6 +144,7 @@ class SetStatus(Action):
 
 class ChangeWeight(Action):
     label = "Change weight"
+    touches = ("weight",)
 
     def check(self, params: Mapping[str, Any], ctx: RunContext) -> None:
         _choice(params, "mode", ("add", "subtract", "set"))
@@ -162,6 +175,7 @@ class ChangeWeight(Action):
 
 class Freeze(Action):
     label = "Freeze (remove from the pool)"
+    touches = ("frozen_until",)
 
     def check(self, params: Mapping[str, Any], ctx: RunContext) -> None:
         if "until" in params:
@@ -181,6 +195,7 @@ class Freeze(Action):
 
 class Unfreeze(Action):
     label = "Unfreeze"
+    touches = ("frozen_until",)
 
     def one(self, lead: Lead, params: Mapping[str, Any], ctx: RunContext) -> None:
         lead.frozen_until = None
@@ -191,6 +206,7 @@ class Unfreeze(Action):
 
 class Assign(Action):
     label = "Assign permanently"
+    touches = ("assigned_agent_id",)
 
     def check(self, params: Mapping[str, Any], ctx: RunContext) -> None:
         to = _choice(params, "to", ("event_agent", "agent"))
@@ -217,6 +233,7 @@ class Assign(Action):
 
 class Unassign(Action):
     label = "Unassign"
+    touches = ("assigned_agent_id",)
 
     def one(self, lead: Lead, params: Mapping[str, Any], ctx: RunContext) -> None:
         lead.assigned_agent_id = None
@@ -230,6 +247,7 @@ class ScheduleCallback(Action):
     """At the submitted call_after, in N hours, or at the next calling window."""
 
     label = "Schedule a callback"
+    touches = ("callback_at", "callback_kind", "callback_zone")
 
     def check(self, params: Mapping[str, Any], ctx: RunContext) -> None:
         at = _choice(params, "at", ("call_after", "in_hours", "next_window"))
@@ -284,6 +302,7 @@ class ScheduleCallback(Action):
 
 class AddToDnc(Action):
     label = "Add to do-not-call"
+    touches = ("is_blacklisted",)
 
     def check(self, params: Mapping[str, Any], ctx: RunContext) -> None:
         _choice(params, "scope", ("tenant", "campaign"))
@@ -320,6 +339,9 @@ class MoveCampaign(Action):
     """Move the lead to another campaign, its status mapped by name or to the default."""
 
     label = "Move to another campaign"
+    touches = ("campaign_id", "status_id", "created_at", "last_status_change_at",
+               "assigned_agent_id", "callback_at", "callback_kind", "attempts_today",
+               "attempts_day")
 
     def check(self, params: Mapping[str, Any], ctx: RunContext) -> None:
         _choice(params, "status", ("by_name", "default"))
@@ -367,6 +389,10 @@ class MoveCampaign(Action):
 class SetField(Action):
     label = "Set a field"
 
+    def touched(self, params: Mapping[str, Any]) -> tuple[str, ...]:
+        name = str(params["field"])
+        return ("custom_fields",) if name.startswith("custom.") else (name,)
+
     def check(self, params: Mapping[str, Any], ctx: RunContext) -> None:
         name, value = params.get("field"), params.get("value")
         if isinstance(name, str) and name.startswith("custom."):
@@ -399,6 +425,7 @@ class SetField(Action):
 
 class ResetAttempts(Action):
     label = "Reset attempts"
+    touches = ("attempts", "attempts_today", "attempts_day")
 
     def one(self, lead: Lead, params: Mapping[str, Any], ctx: RunContext) -> None:
         lead.attempts, lead.attempts_today, lead.attempts_day = 0, 0, None
@@ -411,6 +438,7 @@ class UpdateCrm(Action):
     """Queue an outbox row carrying the lead's status as the CRM knows it (its mapping)."""
 
     label = "Update the CRM"
+    touches = ()
 
     def one(self, lead: Lead, params: Mapping[str, Any], ctx: RunContext) -> None:
         """Nothing yet: ``engine.apply_rule`` queues the row after saving the lead, so

@@ -17,7 +17,7 @@ from typing import Any
 from leadflow.core.conditions import Predicate
 from leadflow.crm.outbox import outbox_add_status_updates
 from leadflow.leads.models import Lead, LeadEvent, LeadEventKind
-from leadflow.rules.actions import ACTIONS, RunContext
+from leadflow.rules.actions import ACTIONS, TOUCHED, RunContext
 from leadflow.rules.compiled import CompiledRule, event_rules_for
 from leadflow.rules.fields import recent_calls, rule_values
 from leadflow.tenants.models import Tenant
@@ -29,11 +29,6 @@ MAX_DEPTH = 8
 RULE_EVENT_KIND = LeadEventKind.RULE_APPLIED
 LOOP_EVENT_KIND = LeadEventKind.RULE_LOOP_STOPPED
 
-# Every column an action may change: what a rule application's LeadEvent compares.
-TOUCHED = ("status_id", "last_status_change_at", "weight", "frozen_until", "assigned_agent_id",
-           "callback_at", "callback_kind", "callback_zone", "is_blacklisted", "campaign_id",
-           "attempts", "attempts_today", "attempts_day", "custom_fields", "first_name",
-           "last_name", "email", "language", "source", "region", "postal_code", "created_at")
 SAVED_FIELDS = [name.removesuffix("_id") if name.endswith("_id") else name
                 for name in TOUCHED]
 

@@ -16,6 +16,7 @@ from leadflow.crm.models import OutboxMessage
 from leadflow.dialing.tests.conftest import AT, make_agent, make_lead
 from leadflow.leads.models import DncEntry, Lead
 from leadflow.leads.tests.factories import status_named
+from leadflow.rules.actions import ACTIONS, TOUCHED
 from leadflow.rules.engine import RuleEvent, Trigger, lead_state
 from leadflow.rules.setwise import apply_set
 from leadflow.rules.tests.support import add_rule, clear_template_rules, fire, rule_events
@@ -129,8 +130,25 @@ def test_each_action_changes_the_lead_the_same_way_row_by_row_and_set_based(
     check(row_lead, bare)
     check(set_lead, bare)
     assert lead_state(row_lead) == lead_state(set_lead)
-    assert rule_events(row_lead)[0].new["actions"] == [action["type"]]
-    assert rule_events(set_lead)[0].rule_name == "under test"
+    row_event, set_event = rule_events(row_lead)[0], rule_events(set_lead)[0]
+    assert row_event.new["actions"] == [action["type"]]
+    assert set_event.rule_name == "under test"
+    # The set form's event compares only the columns the action declares it touches:
+    # an undeclared change would be missing from it.
+    assert ((_columns(set_event.old), _columns(set_event.new))
+            == (_columns(row_event.old), _columns(row_event.new)))
+    assert set(row_event.old) <= set(ACTIONS[action["type"]].touched(action))
+
+
+def _columns(values: dict[str, Any]) -> dict[str, Any]:
+    """The lead columns of an event's old or new side, times compared as instants
+    (the row form records a zone's offset, the set form UTC)."""
+    def instant(value: Any) -> Any:
+        try:
+            return datetime.fromisoformat(value) if isinstance(value, str) else value
+        except ValueError:
+            return value
+    return {k: instant(v) for k, v in values.items() if k in TOUCHED}
 
 
 def test_move_to_another_campaign_maps_the_status_by_name_and_runs_its_new_lead_rules(
