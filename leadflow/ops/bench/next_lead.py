@@ -10,8 +10,8 @@
    calling POST /api/agent/next-lead with an API key acting for each agent.
    Leases are cleared between scenarios.
    (d) ``--during-sweep``: (a) again while a time-based rule sweeps the same campaigns
-   in a background thread (``bench.sweep.BackgroundSweep``): the claims' p99 with and
-   without a sweep, side by side.
+   in a process of its own (``bench.sweep.BackgroundSweep``): the claims' p99 with and
+   without a sweep, side by side, and the rows the sweep changed meanwhile.
 3. ``duplicates``: a lead handed out twice while its first lease ran; ``violations``:
    handed-out leads that broke an eligibility reason other than the lease itself,
    checked after the run in SQL.
@@ -273,7 +273,7 @@ def _http(tenant: Tenant, agents: list[Any], seconds: float, log: Callable[[str]
         server.wait(timeout=40)
 
 
-def _during_sweep(tenant: Tenant, users: list[Any], seconds: float,
+def _during_sweep(tenant: Tenant, users: list[Any], seconds: float, started_at: datetime,
                   log: Callable[[str], None]) -> dict[str, Any]:
     """In-process claims again, while a time-based rule sweeps the same campaigns."""
     from leadflow.ops.bench.sweep import BackgroundSweep
@@ -289,7 +289,8 @@ def _during_sweep(tenant: Tenant, users: list[Any], seconds: float,
     figures = _figures(latencies, handed, seconds)
     return {"sweep_inproc_claims_per_s": figures["claims_per_s"],
             "sweep_inproc_p50_ms": figures["p50_ms"], "sweep_inproc_p99_ms": figures["p99_ms"],
-            "sweep_duplicates": _duplicates(handed), **swept}
+            "sweep_duplicates": _duplicates(handed),
+            "sweep_violations": _violations(tenant, handed, started_at), **swept}
 
 
 def run(*, leads: int, agents: int, seconds: float, http: bool,
@@ -329,7 +330,7 @@ def run(*, leads: int, agents: int, seconds: float, http: bool,
                       "http_threads": threads}
             duplicates += _duplicates(got[1])
             violations += _violations(tenant, got[1], started_at)
-    swept = _during_sweep(tenant, users, seconds, log) if during_sweep else {}
+    swept = _during_sweep(tenant, users, seconds, started_at, log) if during_sweep else {}
     _reset_leases(tenant)
     return {
         "scenario": "next-lead", "leads": Lead.objects.filter(tenant=tenant).count(),
