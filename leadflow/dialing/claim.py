@@ -15,11 +15,12 @@ confirms the lease was still free. Either way no lead is ever held by two holder
 
 from __future__ import annotations
 
+import itertools
 import threading
 import time
 import uuid
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from typing import Any, Protocol
 
@@ -27,7 +28,13 @@ from django.db import connection, transaction
 from django.db.models import F, Q, QuerySet
 
 from leadflow.campaigns.models import Campaign
-from leadflow.dialing.eligibility import CampaignContext, campaign_context, eligible_leads_q
+from leadflow.dialing.ahead import Ahead
+from leadflow.dialing.eligibility import (
+    CampaignContext,
+    campaign_context,
+    campaign_today,
+    eligible_leads_q,
+)
 from leadflow.dialing.hours import hours_policy
 from leadflow.dialing.models import CallingRule, Holiday
 from leadflow.dialing.pgexec import (
@@ -87,9 +94,11 @@ def claim_cache_clear() -> None:
     """Every dialing cache: the claim's own and the next-lead request's (``hot``)."""
     from leadflow.dialing import hot
 
+    _ahead.wait()  # a compile still running would put its plan back after the clear
     _contexts.clear()
     _fingerprints.clear()
     _plans.clear()
+    _signature_of_minute.clear()
     hot.clear_all()
 
 
@@ -265,23 +274,32 @@ def _steps(*, tenant: Tenant, contexts: dict[int, CampaignContext], agent_id: in
     return steps
 
 
-# --- PostgreSQL: one statement per claim, compiled once per minute ------------------------
+# --- PostgreSQL: one statement per claim, compiled once per calling-hours state ---------
 # Every step becomes ``(SELECT id * 64 + step … LIMIT 1 FOR UPDATE SKIP LOCKED)``; COALESCE
 # evaluates them left to right and stops at the first that finds a row, so only that
 # row is locked. The UPDATE leases it and a data-modifying CTE writes its LeadEvent: one
 # round trip, atomic without an explicit transaction (a single statement is one).
 #
 # Building the Q trees and compiling them costs far more Python time than the database
-# spends on the claim. Within one minute the statement is the same up to its datetimes
-# (open zone sets change only on minute boundaries: windows are HH:MM), and every
-# datetime in it is ``at`` plus a constant; so it is compiled once per minute at the
-# minute's start with a placeholder token, and each claim shifts the datetime parameters
-# by its offset into the minute and puts its own token in.
+# spends on the claim (60–110 ms a statement). Between two moments with the same open
+# zone sets and the same attempts days (``_minute_signature``; windows are HH:MM, so it
+# can only change on a minute boundary) the statement differs only in its datetimes,
+# and those derived from the claim's moment are that moment plus a constant. So it is
+# compiled once for a signature with a placeholder token and agent, and each claim
+# shifts the ``at``-relative datetimes by its distance from the compile moment and puts
+# its own token and agent in. Compiled once per minute instead, the first claims of
+# every minute waited for ten compiles per process: the p99 of a paced run was that.
 _PLACEHOLDER = uuid.UUID(int=0)
 # The agent is a parameter too: one compilation serves every agent of the tenant.
 _AGENT_PLACEHOLDER = -7_777_777_777_777
 _STEP_BITS = 64  # more steps than sources ever reach
-_plans: dict[Any, ClaimPlan] = {}
+_plans: dict[Any, tuple[datetime, ClaimPlan, bool]] = {}
+_signature_of_minute: dict[tuple[int, int | None, datetime], int] = {}
+_signature_numbers: dict[Any, int] = {}
+_signature_counter = itertools.count()
+_ahead = Ahead(_plans)
+# Claims in a minute's last seconds have the next minute's statements compiled ahead.
+COMPILE_AHEAD_FROM_SECOND = 45
 
 
 def _one_statement(steps: list[tuple[str, QuerySet[Lead]]], *, agent_id: int,
@@ -319,23 +337,88 @@ def _one_statement(steps: list[tuple[str, QuerySet[Lead]]], *, agent_id: int,
 def _plan(*, tenant: Tenant, contexts: dict[int, CampaignContext], agent_id: int,
           sources: Sequence[SourceLike], at: datetime, personal_queue: str
           ) -> tuple[datetime, ClaimPlan]:
-    """The claim statement for this minute, compiled for a placeholder agent and token
-    (``ClaimPlan.bind`` puts the real ones in). ``agent_id`` is unused: kept for
-    callers."""
+    """The claim statement for ``at``, compiled for a placeholder agent and token
+    (``ClaimPlan.bind`` puts the real ones in), and the moment it was compiled for:
+    bind with ``at`` minus that moment. ``agent_id`` is unused: kept for callers.
+
+    1. The minute's signature: what the statement depends on besides ``at`` plus
+       constants (each campaign's open zone sets, its attempts day).
+    2. A statement compiled for an equal signature serves, whatever minute it was
+       compiled in: its ``at``-relative datetimes move with ``at``.
+    3. Late in a minute whose successor has another signature (a window opens or
+       closes, a day ends), the successor's statement is compiled in the background.
+    """
     minute = at.replace(second=0, microsecond=0)
-    key = (tenant.id, _generation.get(tenant.id), personal_queue, minute,
-           tuple(hash(s.q) for s in sources))
-    plan = _plans.get(key)
-    if plan is None:
+    shape = (tenant.id, _generation.get(tenant.id), personal_queue,
+             tuple(hash(s.q) for s in sources))
+    signature = _minute_signature(tenant.id, contexts, minute)
+    entry = _plans.get((*shape, signature))
+    if entry is None or not (entry[2] or entry[0] == minute):
         if len(_plans) > 5000:
             _plans.clear()
+        entry = _plans[(*shape, signature)] = _compile(
+            tenant=tenant, contexts=contexts, sources=sources, minute=minute,
+            personal_queue=personal_queue)
+    if at.second >= COMPILE_AHEAD_FROM_SECOND:
+        following = minute + timedelta(minutes=1)
+        upcoming = _minute_signature(tenant.id, contexts, following)
+        if upcoming != signature:
+            _ahead.submit((*shape, upcoming), lambda: _compile(
+                tenant=tenant, contexts=contexts, sources=sources, minute=following,
+                personal_queue=personal_queue))
+    return entry[0], entry[1]
+
+
+def _minute_signature(tenant_id: int, contexts: dict[int, CampaignContext],
+                      minute: datetime) -> int:
+    """A small number standing for the minute's signature (equal signatures, equal
+    numbers), computed once per tenant and minute."""
+    key = (tenant_id, _generation.get(tenant_id), minute)
+    number = _signature_of_minute.get(key)
+    if number is None:
+        if len(_signature_of_minute) > 10_000:
+            _signature_of_minute.clear()
+        signature = tuple(
+            (cid, ctx.policy.open_sets(ctx.zone_sets, minute),
+             campaign_today(ctx.campaign, minute) if ctx.campaign.max_attempts_per_day
+             else None)
+            for cid, ctx in sorted(contexts.items()) if ctx.campaign.is_active)
+        if len(_signature_numbers) > 10_000:
+            _signature_numbers.clear()
+        # Numbers are never reused (a counter, not the dict's size): a cleared table
+        # must not let a new signature take an old one's statement.
+        number = _signature_numbers.get(signature)
+        if number is None:
+            number = _signature_numbers[signature] = next(_signature_counter)
+        _signature_of_minute[key] = number
+    return number
+
+
+# Compiled again this much later in the same minute, the statement shows which of its
+# datetimes are ``at``-relative (moved by exactly this) and which are fixed.
+_PROBE = timedelta(seconds=1)
+
+
+def _compile(*, tenant: Tenant, contexts: dict[int, CampaignContext],
+             sources: Sequence[SourceLike], minute: datetime, personal_queue: str
+             ) -> tuple[datetime, ClaimPlan, bool]:
+    """(the moment compiled for, the statement, whether other minutes may reuse it)."""
+    def at(moment: datetime) -> ClaimPlan:
         steps = _steps(tenant=tenant, contexts=contexts, agent_id=_AGENT_PLACEHOLDER,
-                       sources=sources, at=minute, personal_queue=personal_queue)
+                       sources=sources, at=moment, personal_queue=personal_queue)
         with transaction.atomic():  # Django compiles FOR UPDATE only inside a transaction
-            plan = _one_statement(steps, agent_id=_AGENT_PLACEHOLDER, at=minute,
+            return _one_statement(steps, agent_id=_AGENT_PLACEHOLDER, at=moment,
                                   contexts=contexts)
-        _plans[key] = plan
-    return minute, plan
+
+    plan, probe = at(minute), at(minute + _PROBE)
+    if probe.sql != plan.sql or len(probe.values) != len(plan.values):
+        return minute, plan, False  # shared placeholders fell differently: this minute
+    relative = tuple(i for i in plan.shifted if probe.values[i] - plan.values[i] == _PROBE)
+    fixed = [i for i in plan.shifted if probe.values[i] == plan.values[i]]
+    if len(relative) + len(fixed) != len(plan.shifted):
+        return minute, plan, False
+    # A fixed datetime (a filter's own date) must not move with ``at``.
+    return minute, replace(plan, shifted=relative), True
 
 
 def prepare_generic_plans(raw: Any) -> None:

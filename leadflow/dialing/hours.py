@@ -92,28 +92,45 @@ class HoursPolicy:
         return None
 
     # --- compiled to SQL -------------------------------------------------------------
+    def open_sets(self, zone_sets: Iterable[ZoneSet], at: datetime) -> OpenSets:
+        """Which zone sets are inside hours at ``at``, for leads of no particular
+        country first, then for each (country, region) a rule or holiday scopes:
+        ``(country, region, open zone-set ids, open without a zone set)``. Equal at two
+        moments, the two moments' ``zone_q`` are equal (the claim reuses its plan)."""
+        sets = list(zone_sets)
+        scoped = sorted({(r.country, r.region) for r in self.rules}
+                        | {(h.country, h.region) for h in self.holidays})
+        return tuple(
+            (country, region,
+             tuple(zs.id for zs in sets
+                   if self.is_open(zs.zone_names, at, country=country, region=region)),
+             self.is_open(None, at, country=country, region=region))
+            for country, region in [("", ""), *scoped])
+
     def zone_q(self, zone_sets: Iterable[ZoneSet], at: datetime) -> Q:
         """Leads inside hours at ``at``: campaign windows and every rule / holiday that
         applies to the lead's country (region), each as a zone-set id list."""
-        sets = list(zone_sets)
+        return zone_q_of(self.open_sets(zone_sets, at))
 
-        def open_ids(country: str, region: str) -> Q:
-            ids = [zs.id for zs in sets if self.is_open(zs.zone_names, at, country=country,
-                                                        region=region)]
-            # pk < 0 (never) rather than an empty IN: it must compile inside aggregates.
-            q = Q(AnyOf("zone_set_id", ids)) if ids else Q(pk__lt=0)
-            if self.is_open(None, at, country=country, region=region):
-                q |= Q(zone_set_id__isnull=True)
-            return q
 
-        # Leads of countries without any rule or holiday: the campaign windows alone.
-        scoped = sorted({(r.country, r.region) for r in self.rules}
-                        | {(h.country, h.region) for h in self.holidays})
-        q = open_ids("", "")
-        for country, region in scoped:
-            where = Q(country=country) & (Q(region=region) if region else Q())
-            q &= ~where | open_ids(country, region)
+OpenSets = tuple[tuple[str, str, tuple[int, ...], bool], ...]
+
+
+def zone_q_of(open_sets: OpenSets) -> Q:
+    def open_q(ids: tuple[int, ...], without_zone_set: bool) -> Q:
+        # pk < 0 (never) rather than an empty IN: it must compile inside aggregates.
+        q = Q(AnyOf("zone_set_id", ids)) if ids else Q(pk__lt=0)
+        if without_zone_set:
+            q |= Q(zone_set_id__isnull=True)
         return q
+
+    # Leads of countries without any rule or holiday: the campaign windows alone.
+    (_, _, ids, without_zone_set), *scoped = open_sets
+    q = open_q(ids, without_zone_set)
+    for country, region, ids, without_zone_set in scoped:
+        where = Q(country=country) & (Q(region=region) if region else Q())
+        q &= ~where | open_q(ids, without_zone_set)
+    return q
 
 
 def hours_policy(campaign: Campaign, *, rules: list[CallingRule] | None = None,

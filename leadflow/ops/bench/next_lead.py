@@ -7,7 +7,9 @@
    with psycopg from A threads, plus the hand-out row, no Django;
    (c) HTTP: gunicorn (``--http-workers`` processes × ``--http-threads`` gthread
    threads, as ``leadflow run --workers`` serves) in a subprocess, A client threads
-   calling POST /api/agent/next-lead with an API key acting for each agent.
+   calling POST /api/agent/next-lead with an API key acting for each agent, after
+   ``HTTP_WARMUP_SECONDS`` of the same unmeasured; with ``--paced-rate R`` once more,
+   the agents asking at R claims/s in all (open loop: latency at a given load).
    Leases are cleared between scenarios.
    (d) ``--during-sweep``: (a) again while a time-based rule sweeps the same campaigns
    in a process of its own (``bench.sweep.BackgroundSweep``): the claims' p99 with and
@@ -58,6 +60,7 @@ from leadflow.tenants.models import Membership, Role, Tenant
 from leadflow.tenants.services import api_key_create, tenant_create, user_create
 
 CAMPAIGNS = 10
+HTTP_WARMUP_SECONDS = 5.0
 ALL_DAY = {d: {"start": "00:00", "end": "23:59"}
            for d in ("mon", "tue", "wed", "thu", "fri", "sat", "sun")}
 
@@ -108,8 +111,16 @@ def _reset_leases(tenant: Tenant) -> None:
         cursor.execute(f"VACUUM ANALYZE {Lead._meta.db_table}")
 
 
-def _threads(count: int, seconds: float, claim_once: Callable[[int], int | None]
-             ) -> tuple[list[float], list[int]]:
+def _threads(count: int, seconds: float, claim_once: Callable[[int], int | None],
+             rate: float | None = None) -> tuple[list[float], list[int]]:
+    """``count`` agents claiming for ``seconds``; latencies in ms and the leads handed.
+
+    Closed loop (``rate`` None): each agent asks again the moment it has an answer,
+    which measures capacity; latency then is ``count`` / throughput by Little's law,
+    whatever the server does. Paced (``rate`` claims/s in all): each agent asks on a
+    fixed schedule, staggered across agents, the way agents between calls do; latency
+    runs from the scheduled moment, so time spent behind schedule counts (no
+    coordinated omission)."""
     latencies: list[float] = []
     handed: list[int] = []
     guard = threading.Lock()
@@ -121,8 +132,18 @@ def _threads(count: int, seconds: float, claim_once: Callable[[int], int | None]
         mine_h: list[int] = []
         try:
             barrier.wait()
+            interval = count / rate if rate else 0.0
+            begin, slot = stop[0] - seconds, 0
             while time.perf_counter() < stop[0]:
                 started = time.perf_counter()
+                if rate:
+                    # Slots counted, not summed: no float drift past the run's end.
+                    offset = interval * (index / count + slot)
+                    if offset >= seconds - 1e-9:
+                        break
+                    if begin + offset > started:
+                        time.sleep(begin + offset - started)
+                    started, slot = begin + offset, slot + 1
                 lead_id = claim_once(index)
                 mine_l.append((time.perf_counter() - started) * 1000)
                 if lead_id is not None:
@@ -234,7 +255,8 @@ def _floor(tenant: Tenant, agents: list[Any], seconds: float
 
 
 def _http(tenant: Tenant, agents: list[Any], seconds: float, log: Callable[[str], None],
-          *, workers: int, threads: int) -> tuple[list[float], list[int]] | None:
+          *, workers: int, threads: int, rate: float | None = None
+          ) -> tuple[list[float], list[int]] | None:
     import http.client
 
     _, raw_key = api_key_create(tenant=tenant, name=f"bench {uuid.uuid4().hex[:6]}",
@@ -267,7 +289,11 @@ def _http(tenant: Tenant, agents: list[Any], seconds: float, log: Callable[[str]
                 raise RuntimeError(f"next-lead answered {response.status}: {data}")
             return data["lead"]["id"] if data["lead"] else None
 
-        return _threads(len(agents), seconds, claim_once)
+        # Warm up first, unmeasured: a fresh worker process spends its first second
+        # or two loading code and building its per-process caches and prepared
+        # plans, and the backlog that builds meanwhile took seconds to drain.
+        _threads(len(agents), HTTP_WARMUP_SECONDS, claim_once, rate)
+        return _threads(len(agents), seconds, claim_once, rate)
     finally:
         server.terminate()  # gunicorn's graceful stop: the workers close their connections
         server.wait(timeout=40)
@@ -295,10 +321,11 @@ def _during_sweep(tenant: Tenant, users: list[Any], seconds: float, started_at: 
 
 def run(*, leads: int, agents: int, seconds: float, http: bool,
         log: Callable[[str], None], during_sweep: bool = False,
-        http_workers: int | None = None, http_threads: int | None = None
-        ) -> dict[str, Any]:
+        http_workers: int | None = None, http_threads: int | None = None,
+        paced_rate: float | None = None) -> dict[str, Any]:
     """``http_workers``/``http_threads``: the gunicorn server's processes and threads
-    per process (default: one process per core, at least two; 4 threads)."""
+    per process (default: one process per core, at least two; 4 threads).
+    ``paced_rate``: also HTTP with the agents asking at that many claims/s in all."""
     if connection.vendor != "postgresql":
         raise RuntimeError("the next-lead bench needs PostgreSQL (DATABASE_URL)")
     tenant = _bench_tenant(leads, agents, log)
@@ -330,6 +357,19 @@ def run(*, leads: int, agents: int, seconds: float, http: bool,
                       "http_threads": threads}
             duplicates += _duplicates(got[1])
             violations += _violations(tenant, got[1], started_at)
+        if paced_rate:
+            _reset_leases(tenant)
+            log(f"HTTP paced: {paced_rate} claims/s offered…")
+            paced = _http(tenant, users, seconds, log, workers=workers, threads=threads,
+                          rate=paced_rate)
+            if paced is not None:
+                figures = _figures(*paced, seconds)
+                server.update({"paced_offered_per_s": paced_rate,
+                               "paced_claims_per_s": figures["claims_per_s"],
+                               "paced_p50_ms": figures["p50_ms"],
+                               "paced_p99_ms": figures["p99_ms"]})
+                duplicates += _duplicates(paced[1])
+                violations += _violations(tenant, paced[1], started_at)
     swept = _during_sweep(tenant, users, seconds, started_at, log) if during_sweep else {}
     _reset_leases(tenant)
     return {

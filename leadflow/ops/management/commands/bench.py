@@ -30,6 +30,9 @@ class Command(BaseCommand):
                                    "(default: one per core, at least 2)")
         nextlead.add_argument("--http-threads", type=int, default=None, metavar="T",
                               help="threads per worker process (default: 4)")
+        nextlead.add_argument("--paced-rate", type=float, default=None, metavar="R",
+                              help="also measure HTTP latency with the agents asking at R "
+                                   "claims/s in all (open loop) instead of back to back")
         nextlead.add_argument("--during-sweep", action="store_true",
                               help="also measure in-process claims while a time-based "
                                    "rule sweeps the same leads")
@@ -62,7 +65,8 @@ class Command(BaseCommand):
                                    seconds=options["seconds"], http=not options["no_http"],
                                    log=log, during_sweep=options["during_sweep"],
                                    http_workers=options["http_workers"],
-                                   http_threads=options["http_threads"])
+                                   http_threads=options["http_threads"],
+                                   paced_rate=options["paced_rate"])
         elif options["scenario"] == "sweep":
             from leadflow.ops.bench import sweep
             from leadflow.rules.sweep import CHUNK
