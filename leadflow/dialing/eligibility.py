@@ -191,7 +191,9 @@ def eligible_leads_q(contexts: Iterable[CampaignContext], at: datetime, *,
     for part, ids in groups.values():
         branches |= Q(AnyOf("campaign_id", ids)) & part
     undialable = [sid for ctx in active for sid in ctx.undialable]
-    q = Q(is_blacklisted=False) & ~_dnc_exists(at) & branches
+    # status_dialable: the trigger-kept copy of the status's dialability, which the
+    # claim index's predicate has (leads/0006); the status list below says the same.
+    q = Q(is_blacklisted=False, status_dialable=True) & ~_dnc_exists(at) & branches
     if undialable:
         q &= Q(status_id__isnull=True) | ~Q(AnyOf("status_id", undialable))
     q &= Q(frozen_until__isnull=True) | Q(frozen_until__lte=at)

@@ -71,6 +71,10 @@ class Lead(TenantOwnedModel):
     weight = models.IntegerField(default=0)
     frozen_until = models.DateTimeField(null=True, blank=True)
     is_blacklisted = models.BooleanField(default=False)
+    # The lead's status is dialable: a copy kept by database triggers (leads/0006) on
+    # every insert and status change, and when a status's dialability changes, so the
+    # claim index can leave out leads no claim may take. Never written by the app.
+    status_dialable = models.BooleanField(default=True, db_default=True, editable=False)
     assigned_agent = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True,
                                        on_delete=models.SET_NULL, related_name="+",
                                        db_index=False)
