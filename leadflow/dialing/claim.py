@@ -293,7 +293,16 @@ _PLACEHOLDER = uuid.UUID(int=0)
 # The agent is a parameter too: one compilation serves every agent of the tenant.
 _AGENT_PLACEHOLDER = -7_777_777_777_777
 _STEP_BITS = 64  # more steps than sources ever reach
-_plans: dict[Any, tuple[datetime, ClaimPlan, bool]] = {}
+
+
+@dataclass(frozen=True)
+class _Compiled:
+    at: datetime  # the moment compiled for: claims bind with their distance from it
+    plan: ClaimPlan
+    reusable: bool  # other minutes with the same signature may use it
+
+
+_plans: dict[Any, _Compiled] = {}
 _signature_of_minute: dict[tuple[int, int | None, datetime], int] = {}
 _signature_numbers: dict[Any, int] = {}
 _signature_counter = itertools.count()
@@ -353,7 +362,7 @@ def _plan(*, tenant: Tenant, contexts: dict[int, CampaignContext], agent_id: int
              tuple(hash(s.q) for s in sources))
     signature = _minute_signature(tenant.id, contexts, minute)
     entry = _plans.get((*shape, signature))
-    if entry is None or not (entry[2] or entry[0] == minute):
+    if entry is None or not (entry.reusable or entry.at == minute):
         if len(_plans) > 5000:
             _plans.clear()
         entry = _plans[(*shape, signature)] = _compile(
@@ -366,7 +375,7 @@ def _plan(*, tenant: Tenant, contexts: dict[int, CampaignContext], agent_id: int
             _ahead.submit((*shape, upcoming), lambda: _compile(
                 tenant=tenant, contexts=contexts, sources=sources, minute=following,
                 personal_queue=personal_queue))
-    return entry[0], entry[1]
+    return entry.at, entry.plan
 
 
 def _minute_signature(tenant_id: int, contexts: dict[int, CampaignContext],
@@ -401,8 +410,7 @@ _PROBE = timedelta(seconds=1)
 
 def _compile(*, tenant: Tenant, contexts: dict[int, CampaignContext],
              sources: Sequence[SourceLike], minute: datetime, personal_queue: str
-             ) -> tuple[datetime, ClaimPlan, bool]:
-    """(the moment compiled for, the statement, whether other minutes may reuse it)."""
+             ) -> _Compiled:
     def at(moment: datetime) -> ClaimPlan:
         steps = _steps(tenant=tenant, contexts=contexts, agent_id=_AGENT_PLACEHOLDER,
                        sources=sources, at=moment, personal_queue=personal_queue)
@@ -412,13 +420,13 @@ def _compile(*, tenant: Tenant, contexts: dict[int, CampaignContext],
 
     plan, probe = at(minute), at(minute + _PROBE)
     if probe.sql != plan.sql or len(probe.values) != len(plan.values):
-        return minute, plan, False  # shared placeholders fell differently: this minute
+        return _Compiled(minute, plan, reusable=False)  # placeholders fell differently
     relative = tuple(i for i in plan.shifted if probe.values[i] - plan.values[i] == _PROBE)
     fixed = [i for i in plan.shifted if probe.values[i] == plan.values[i]]
     if len(relative) + len(fixed) != len(plan.shifted):
-        return minute, plan, False
+        return _Compiled(minute, plan, reusable=False)
     # A fixed datetime (a filter's own date) must not move with ``at``.
-    return minute, replace(plan, shifted=relative), True
+    return _Compiled(minute, replace(plan, shifted=relative), reusable=True)
 
 
 def prepare_generic_plans(raw: Any) -> None:

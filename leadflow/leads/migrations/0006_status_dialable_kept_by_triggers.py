@@ -52,14 +52,17 @@ _PG_REVERSE = [
        WHERE NOT is_blacklisted AND lease_token IS NULL""",
 ]
 
-# SQLite cannot assign NEW in a trigger: the row is corrected right after.
+# SQLite cannot assign NEW in a trigger: the row is corrected right after, and only
+# when its flag is wrong (a lead in a dialable status is not written twice).
 _SQLITE_DIALABLE = ("COALESCE((SELECT is_dialable FROM statuses_leadstatus "
                     "WHERE id = NEW.status_id), 1)")
 _SQLITE = [
     f"""CREATE TRIGGER lead_status_dialable_insert AFTER INSERT ON leads_lead
+        WHEN NEW.status_dialable IS NOT {_SQLITE_DIALABLE}
         BEGIN UPDATE leads_lead SET status_dialable = {_SQLITE_DIALABLE}
         WHERE id = NEW.id; END""",
     f"""CREATE TRIGGER lead_status_dialable_update AFTER UPDATE OF status_id ON leads_lead
+        WHEN NEW.status_dialable IS NOT {_SQLITE_DIALABLE}
         BEGIN UPDATE leads_lead SET status_dialable = {_SQLITE_DIALABLE}
         WHERE id = NEW.id; END""",
     """CREATE TRIGGER status_dialable_changed AFTER UPDATE OF is_dialable
