@@ -9,7 +9,7 @@ one boolean column instead of joining the DNC table.
 from __future__ import annotations
 
 from collections.abc import Iterable
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from django.contrib.auth.models import User
 from django.core.exceptions import ValidationError
@@ -141,14 +141,29 @@ def dnc_entries_search(*, tenant: Tenant, query: str = "",
     return entries
 
 
-def dnc_expired_sweep(*, at: datetime | None = None) -> int:
-    """Un-blacklist leads whose only covering entries have expired (all tenants)."""
+# A lead written while a DNC entry for its phone was being added (each transaction blind
+# to the other's uncommitted row) can miss the flag; entries this recent are re-applied by
+# every sweep, which runs each minute, so such a lead is flagged within a minute or two.
+RECENT_ENTRY_WINDOW = timedelta(minutes=10)
+
+
+def dnc_reconcile_sweep(*, at: datetime | None = None) -> int:
+    """Bring ``is_blacklisted`` in line for the numbers whose cover may have changed
+    unseen (all tenants); returns the leads changed.
+
+    1. Numbers with an entry that has expired: their leads may now be callable.
+    2. Numbers with an entry created in the last ``RECENT_ENTRY_WINDOW``: a lead
+       inserted concurrently with the entry may have been stored unflagged.
+    3. ``dnc_refresh_leads`` for those numbers, tenant by tenant (only wrong flags
+       are written, so a sweep with nothing to fix writes nothing).
+    """
     at = at or clock.now()
     changed = 0
-    expired = (DncEntry.objects.filter(expires_at__lte=at)
+    touched = (DncEntry.objects.filter(Q(expires_at__lte=at)
+                                       | Q(created_at__gte=at - RECENT_ENTRY_WINDOW))
                .values_list("tenant_id", "phone").distinct())
     by_tenant: dict[int, set[str]] = {}
-    for tenant_id, phone in expired:
+    for tenant_id, phone in touched:
         by_tenant.setdefault(tenant_id, set()).add(phone)
     for tenant in Tenant.objects.filter(id__in=by_tenant):
         changed += dnc_refresh_leads(tenant=tenant, phones=by_tenant[tenant.id], at=at)

@@ -49,7 +49,7 @@ from leadflow.leads.intake.normalise import (
     normalise_row,
 )
 from leadflow.leads.intake.phones import PhoneError, parse_phone
-from leadflow.leads.intake.writer import BatchResult, WriteOptions, write_batch
+from leadflow.leads.intake.writer import BatchResult, WriteOptions, dedupe_scope_lock, write_batch
 from leadflow.leads.models import CampaignField, DncEntry, Lead, TimeZoneSource
 from leadflow.leads.services import zone_set_id_for
 from leadflow.tenants.models import Tenant
@@ -181,19 +181,6 @@ def _context(campaign: Campaign, default_region: str) -> NormaliseContext:
                             custom_types=types)
 
 
-def _lock_dedupe_scope(campaign: Campaign, scope: str) -> None:
-    """Serialise API writes deduplicating against the same leads until commit.
-
-    FOR NO KEY UPDATE: concurrent inserts of leads (which take KEY SHARE on their
-    campaign and tenant through the foreign keys) are not blocked by it.
-    """
-    if scope == "tenant":
-        list(Tenant.objects.select_for_update(no_key=True).filter(id=campaign.tenant_id)
-             .values_list("id", flat=True))
-    list(Campaign.objects.select_for_update(no_key=True).filter(id=campaign.id)
-         .values_list("id", flat=True))
-
-
 # --- create, bulk -----------------------------------------------------------------------
 
 def leads_write(
@@ -225,7 +212,6 @@ def leads_write(
     batch = BatchResult()
     if valid:
         with transaction.atomic():
-            _lock_dedupe_scope(campaign, options.dedupe_scope)
             batch = write_batch(campaign=campaign, rows=valid, options=options, now=clock.now())
     for index, _ in valid:
         results[index] = ItemResult(index, batch.outcomes[index], id=batch.lead_ids.get(index))
@@ -388,7 +374,7 @@ def lead_upsert_by_external_id(
     campaign = _campaign(tenant, campaign_id)
     region = _region(default_region)
     key = _external_id(external_id)
-    _lock_dedupe_scope(campaign, dedupe_scope)
+    dedupe_scope_lock(campaign, dedupe_scope)
     scope = Q(campaign=campaign) if dedupe_scope == "campaign" else Q(tenant=tenant)
     existing = (Lead.objects.filter(scope, external_id=key).order_by("id")
                 .values_list("id", flat=True).first())

@@ -5,7 +5,7 @@ from __future__ import annotations
 from huey import crontab
 from huey.contrib.djhuey import db_periodic_task, db_task
 
-from leadflow.leads.dnc import dnc_expired_sweep
+from leadflow.leads.dnc import dnc_reconcile_sweep
 from leadflow.leads.intake.engine import import_run
 
 
@@ -15,6 +15,6 @@ def run_import_task(job_id: int) -> None:
     import_run(job_id=job_id)
 
 
-@db_periodic_task(crontab(minute="*/5"))
-def dnc_expiry_task() -> None:
-    dnc_expired_sweep()
+@db_periodic_task(crontab(minute="*"))
+def dnc_reconcile_task() -> None:
+    dnc_reconcile_sweep()

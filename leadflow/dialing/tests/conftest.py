@@ -5,15 +5,13 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from datetime import UTC, datetime
-from typing import Any, cast
+from typing import Any
 
 import pytest
 
 from leadflow.campaigns.models import Campaign
 from leadflow.campaigns.tests.factories import make_campaign
 from leadflow.dialing.claim import claim_cache_clear
-from leadflow.leads.models import Lead
-from leadflow.leads.tests.factories import LeadFactory
 from leadflow.tenants.models import Role, Tenant
 from leadflow.tenants.services import user_create
 
@@ -48,7 +46,3 @@ def agent(tenant: Tenant) -> Any:
 def agent2(tenant: Tenant) -> Any:
     return make_agent(tenant, "bob")
 
-
-def make_lead(campaign: Campaign, **fields: Any) -> Lead:
-    """A typed wrapper: factory_boy's factories are untyped (calling one returns Lead)."""
-    return cast(Lead, LeadFactory(campaign=campaign, **fields))

@@ -9,9 +9,9 @@ import time_machine
 from django.test import Client
 
 from leadflow.campaigns.models import Campaign
-from leadflow.dialing.tests.conftest import AT, make_lead
+from leadflow.dialing.tests.conftest import AT
 from leadflow.leads.models import Lead
-from leadflow.leads.tests.factories import status_named
+from leadflow.leads.tests.factories import make_lead, status_named
 from leadflow.tenants.models import Tenant
 
 pytestmark = pytest.mark.django_db

@@ -11,8 +11,9 @@ from django.db.models import Q
 from leadflow.campaigns.models import Campaign
 from leadflow.campaigns.tests.factories import make_campaign
 from leadflow.dialing.claim import LeadSource, lead_claim, lead_claim_batch_for_desk, pool_sources
-from leadflow.dialing.tests.conftest import ALL_DAY, AT, make_agent, make_lead
+from leadflow.dialing.tests.conftest import ALL_DAY, AT, make_agent
 from leadflow.leads.models import CallbackKind, Lead, LeadEvent, LeadEventKind
+from leadflow.leads.tests.factories import make_lead
 from leadflow.tenants.models import Tenant
 
 pytestmark = pytest.mark.django_db

@@ -17,8 +17,9 @@ from leadflow.campaigns.tests.factories import make_campaign
 from leadflow.dialing import claim
 from leadflow.dialing.ahead import Ahead
 from leadflow.dialing.claim import Claim, LeadSource, lead_claim, pool_sources
-from leadflow.dialing.tests.conftest import ALL_DAY, AT, make_lead
+from leadflow.dialing.tests.conftest import ALL_DAY, AT
 from leadflow.leads.models import Lead
+from leadflow.leads.tests.factories import make_lead
 from leadflow.tenants.models import Tenant
 
 

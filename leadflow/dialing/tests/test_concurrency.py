@@ -17,9 +17,9 @@ from leadflow.core.tests.threads import run_threads
 from leadflow.dialing.claim import LeadSource, lead_claim
 from leadflow.dialing.eligibility import eligible_q
 from leadflow.dialing.services import call_start, feedback_submit
-from leadflow.dialing.tests.conftest import AT, make_agent, make_lead
+from leadflow.dialing.tests.conftest import AT, make_agent
 from leadflow.leads.models import Lead
-from leadflow.leads.tests.factories import status_named
+from leadflow.leads.tests.factories import make_lead, status_named
 from leadflow.tenants.models import Tenant
 
 pytestmark = [

@@ -17,10 +17,10 @@ from leadflow.dialing.eligibility import (
     lead_eligibility,
 )
 from leadflow.dialing.models import CallingRule, Holiday
-from leadflow.dialing.tests.conftest import AT, make_agent, make_lead
+from leadflow.dialing.tests.conftest import AT, make_agent
 from leadflow.leads.models import DncEntry, Lead
 from leadflow.leads.services import zone_set_id_for
-from leadflow.leads.tests.factories import status_named
+from leadflow.leads.tests.factories import make_lead, status_named
 from leadflow.tenants.models import Tenant
 
 pytestmark = pytest.mark.django_db

@@ -16,9 +16,9 @@ from leadflow.dialing.claim import Claim, LeadSource, lead_claim
 from leadflow.dialing.models import Call
 from leadflow.dialing.services import call_report_result, call_start, feedback_submit
 from leadflow.dialing.tasks import callbacks_escalate, feedback_timeouts_sweep
-from leadflow.dialing.tests.conftest import AT, make_lead
+from leadflow.dialing.tests.conftest import AT
 from leadflow.leads.models import CallbackKind, Lead, LeadEvent, LeadEventKind
-from leadflow.leads.tests.factories import status_named
+from leadflow.leads.tests.factories import make_lead, status_named
 from leadflow.tenants.models import Tenant
 
 pytestmark = pytest.mark.django_db

@@ -11,7 +11,8 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from leadflow.campaigns.models import Campaign
-from leadflow.dialing.tests.conftest import AT, make_lead
+from leadflow.dialing.tests.conftest import AT
+from leadflow.leads.tests.factories import make_lead
 from leadflow.tenants.models import Tenant
 
 pytestmark = pytest.mark.django_db

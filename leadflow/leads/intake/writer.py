@@ -22,6 +22,7 @@ from leadflow.leads.intake.normalise import NormalisedLead
 from leadflow.leads.models import Lead
 from leadflow.leads.services import zone_set_id_for
 from leadflow.statuses.models import LeadStatus
+from leadflow.tenants.models import Tenant
 
 DedupeScope = Literal["campaign", "tenant"]
 OnDuplicate = Literal["skip", "update"]
@@ -78,15 +79,36 @@ def _existing_ids(campaign: Campaign, scope: DedupeScope,
     return found
 
 
+def dedupe_scope_lock(campaign: Campaign, scope: str) -> None:
+    """Serialise every writer deduplicating against the same leads until commit: file
+    imports, CLI imports and API writes alike, or two of them could each miss the
+    other's uncommitted lead and insert the same phone twice.
+
+    FOR NO KEY UPDATE: concurrent inserts of leads (which take KEY SHARE on their
+    campaign and tenant through the foreign keys) and claims (which never lock the
+    campaign row) are not blocked by it. Campaign after tenant, always: no deadlock.
+    """
+    if scope == "tenant":
+        list(Tenant.objects.select_for_update(no_key=True).filter(id=campaign.tenant_id)
+             .values_list("id", flat=True))
+    list(Campaign.objects.select_for_update(no_key=True).filter(id=campaign.id)
+         .values_list("id", flat=True))
+
+
 def write_batch(
     *, campaign: Campaign, rows: list[tuple[int, NormalisedLead]], options: WriteOptions,
     now: datetime,
 ) -> BatchResult:
-    """1. Apply the DNC policy. 2. Find leads already stored under each row's dedupe key.
-    3. Skip or update those. 4. Insert the rest in the campaign's default status.
-    5. Run the campaign's lead-created rules on the inserted leads. The caller holds
-    the transaction: all of it commits together."""
+    """1. Lock the dedupe scope. 2. Apply the DNC policy. 3. Find leads already stored
+    under each row's dedupe key. 4. Skip or update those. 5. Insert the rest in the
+    campaign's default status. 6. Run the campaign's lead-created rules on the inserted
+    leads. The caller holds the transaction: all of it commits together."""
     result = BatchResult()
+    if not rows:
+        return result
+    # Held until the caller's commit: the dedupe reads below and the inserts are one
+    # decision, which no other writer in the same scope may interleave with.
+    dedupe_scope_lock(campaign, options.dedupe_scope)
     blocked = dnc_blocked_phones(tenant=campaign.tenant, campaign_id=campaign.id,
                                  phones=[lead.phone for _, lead in rows], at=now)
     kept: list[tuple[int, NormalisedLead, bool]] = []

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import json
 from datetime import UTC, datetime, timedelta
-from typing import Any, cast
+from typing import Any
 
 import pytest
 from django.test import Client
@@ -22,7 +22,7 @@ from leadflow.core import clock
 from leadflow.leads.dnc import dnc_entry_add
 from leadflow.leads.models import DncEntry, Lead
 from leadflow.leads.schemas import MAX_BULK_ITEMS
-from leadflow.leads.tests.factories import LeadFactory
+from leadflow.leads.tests.factories import make_lead
 from leadflow.tenants.models import Tenant
 
 pytestmark = pytest.mark.django_db
@@ -40,9 +40,6 @@ CHICAGO = "+13125550143"
 def campaign(tenant: Tenant) -> Campaign:
     return make_campaign(tenant, name="Spring", calling_hours=OPEN_ALL_WEEK)
 
-
-def make_lead(campaign: Campaign, **fields: Any) -> Lead:
-    return cast(Lead, LeadFactory(campaign=campaign, **fields))
 
 
 def available(tenant: Tenant, campaign: Campaign) -> int:

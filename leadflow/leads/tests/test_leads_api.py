@@ -11,7 +11,7 @@ import json
 import threading
 import time
 from datetime import UTC, datetime
-from typing import Any, cast
+from typing import Any
 
 import pytest
 from django.db import connection, transaction
@@ -28,7 +28,7 @@ from leadflow.leads.dnc import dnc_entry_add
 from leadflow.leads.models import CampaignField, Lead, ZoneSet
 from leadflow.leads.schemas import MAX_BULK_ITEMS
 from leadflow.leads.services import zone_set_id_for
-from leadflow.leads.tests.factories import LeadFactory
+from leadflow.leads.tests.factories import make_lead
 from leadflow.statuses.models import LeadStatus
 from leadflow.tenants.models import Tenant
 from leadflow.tenants.services import api_key_create
@@ -50,9 +50,6 @@ def campaign(tenant: Tenant) -> Campaign:
     return make_campaign(tenant, name="Spring", time_zone="Asia/Tokyo",
                          calling_hours=OPEN_ALL_WEEK)
 
-
-def make_lead(campaign: Campaign, **fields: Any) -> Lead:
-    return cast(Lead, LeadFactory(campaign=campaign, **fields))
 
 
 def _error_fields(response: Any) -> list[str]:

@@ -11,9 +11,9 @@ from leadflow.campaigns.models import Campaign
 from leadflow.campaigns.tests.factories import make_campaign
 from leadflow.core import clock
 from leadflow.dialing.claim import LeadSource, claim_cache_clear, lead_claim
-from leadflow.dialing.tests.conftest import ALL_DAY, AT, make_agent, make_lead
+from leadflow.dialing.tests.conftest import ALL_DAY, AT, make_agent
 from leadflow.leads.models import Lead
-from leadflow.leads.tests.factories import status_named
+from leadflow.leads.tests.factories import make_lead, status_named
 from leadflow.ops.bulk import insert_leads
 from leadflow.ops.leadgen import generate_leads
 from leadflow.statuses.models import LeadStatus

@@ -11,8 +11,9 @@ import pytest
 
 from leadflow.campaigns.models import Campaign
 from leadflow.core import clock
-from leadflow.dialing.tests.conftest import AT, make_lead
+from leadflow.dialing.tests.conftest import AT
 from leadflow.leads.models import Lead
+from leadflow.leads.tests.factories import make_lead
 from leadflow.rules.models import RuleDeferral
 from leadflow.rules.sweep import released_deferrals_apply, rule_run_advance, rule_run_start
 from leadflow.rules.tests.support import add_rule, clear_template_rules, rule_events

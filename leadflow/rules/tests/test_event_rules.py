@@ -9,11 +9,11 @@ import pytest
 
 from leadflow.campaigns.models import Campaign
 from leadflow.crm.models import OutboxMessage
-from leadflow.dialing.tests.conftest import AT, make_lead
+from leadflow.dialing.tests.conftest import AT
 from leadflow.leads.intake.writer import WriteOptions
 from leadflow.leads.models import Lead, LeadEvent
 from leadflow.leads.services_api import leads_write
-from leadflow.leads.tests.factories import status_named
+from leadflow.leads.tests.factories import make_lead, status_named
 from leadflow.rules.engine import LOOP_EVENT_KIND, MAX_DEPTH, RuleEvent, Trigger
 from leadflow.rules.models import Rule
 from leadflow.rules.services import rule_group_create, rule_group_update, rule_update

@@ -13,9 +13,9 @@ from django.db import transaction
 from leadflow.campaigns.models import Campaign
 from leadflow.campaigns.tests.factories import make_campaign
 from leadflow.crm.models import OutboxMessage
-from leadflow.dialing.tests.conftest import AT, make_agent, make_lead
+from leadflow.dialing.tests.conftest import AT, make_agent
 from leadflow.leads.models import DncEntry, Lead
-from leadflow.leads.tests.factories import status_named
+from leadflow.leads.tests.factories import make_lead, status_named
 from leadflow.rules.actions import ACTIONS, TOUCHED
 from leadflow.rules.engine import RuleEvent, Trigger, lead_state
 from leadflow.rules.setwise import apply_set

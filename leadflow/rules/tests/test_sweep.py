@@ -32,9 +32,9 @@ from leadflow.core.tests.threads import run_threads
 from leadflow.crm.models import OutboxMessage
 from leadflow.dialing.claim import Claim, LeadSource, claim_cache_clear, lead_claim
 from leadflow.dialing.services import call_report_result, call_start, feedback_submit
-from leadflow.dialing.tests.conftest import ALL_DAY, AT, make_lead
+from leadflow.dialing.tests.conftest import ALL_DAY, AT
 from leadflow.leads.models import Lead, LeadEvent
-from leadflow.leads.tests.factories import status_named
+from leadflow.leads.tests.factories import make_lead, status_named
 from leadflow.ops.bulk import insert_leads
 from leadflow.ops.leadgen import generate_leads
 from leadflow.rules.engine import RULE_EVENT_KIND
