@@ -27,6 +27,7 @@ api = NinjaAPI(
     openapi_url="/openapi.json",
 )
 api.add_router("/", campaigns_router)
+api.add_router("/", "leadflow.campaigns.api_sip.router")
 api.add_router("/", "leadflow.statuses.api.router")
 api.add_router("/", "leadflow.dialing.api.router")
 api.add_router("/", "leadflow.routing.api.router")

@@ -9,7 +9,12 @@ from django import forms
 from django.core.exceptions import ValidationError
 
 from leadflow.campaigns.calling_hours import WEEKDAY_LABELS, WEEKDAYS, parse_calling_hours
-from leadflow.campaigns.models import Campaign, CampaignGroup, validate_caller_id_pool
+from leadflow.campaigns.models import (
+    Campaign,
+    CampaignGroup,
+    ConferenceCallerId,
+    validate_caller_id_pool,
+)
 from leadflow.core.validators import available_time_zones
 
 SECTIONS: list[tuple[str, list[str]]] = [
@@ -176,3 +181,19 @@ class CampaignGroupForm(forms.Form):
                               .select_related("group").order_by("name"))
         choices = [(c.id, c.name) for c in self.campaigns]
         cast(forms.ChoiceField, self.fields["campaign_ids"]).choices = choices
+
+
+class SipForwardUriForm(forms.Form):
+    """The fields of the seed's SIP Forward URI edit page; the service validates them."""
+
+    name = forms.CharField(max_length=80)
+    uri = forms.CharField(
+        max_length=255, label="SIP URI", help_text="sip:user@host[:port][;params]",
+        widget=forms.TextInput(attrs={"placeholder": "sip:closers@pbx.example.com"}))
+    conference_caller_id_mode = forms.ChoiceField(
+        choices=ConferenceCallerId.choices, label="Conference Caller ID",
+        help_text="The caller ID the third side of a conference sees.")
+    conference_caller_id = forms.CharField(
+        max_length=21, required=False, label="Fixed number",
+        help_text="Any digits (a leading + allowed); used with “By Fixed Number”.")
+    is_active = forms.BooleanField(required=False, initial=True, label="Active")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from django.core.exceptions import ValidationError
@@ -166,3 +167,81 @@ class Campaign(TenantOwnedModel):
             errors["caller_id_pool"] = "A random caller ID needs at least one number in the pool."
         if errors:
             raise ValidationError(errors)
+
+
+class ConferenceCallerId(models.TextChoices):
+    LEAD_PHONE = "lead_phone", "By Lead Phone"
+    FIXED = "fixed", "By Fixed Number"
+
+
+_SIP_URI = re.compile(r"^sips?:(?:[^@\s<>\"]+@)?[A-Za-z0-9.\-\[\]:]+(?::\d{1,5})?(?:;[^\s<>\"]*)?$")
+_DIGITS = re.compile(r"^\+?\d{1,20}$")
+
+
+def validate_sip_uri(value: str) -> None:
+    if not _SIP_URI.match(value or ""):
+        raise ValidationError(
+            "%(value)s is not a SIP URI; use sip:user@host[:port] (for example "
+            "sip:closers@pbx.example.com).", params={"value": value}, code="sip_uri")
+
+
+class SipForwardUri(TenantOwnedModel):
+    """Where an agent forwards or conferences a call (the seed's "SIP Forward URIs").
+
+    The support team sets the URI; the admin picks which caller ID the third side sees
+    in a conference: the lead's own number, as in the main conversation, or fixed digits.
+    """
+
+    campaign = models.ForeignKey(Campaign, on_delete=models.CASCADE,
+                                 related_name="sip_forward_uris")
+    name = models.CharField(max_length=80)
+    uri = models.CharField(max_length=255, validators=[validate_sip_uri],
+                           help_text="sip:user@host[:port][;params]")
+    conference_caller_id_mode = models.CharField(
+        max_length=10, choices=ConferenceCallerId.choices, default=ConferenceCallerId.LEAD_PHONE,
+        verbose_name="Conference Caller ID")
+    conference_caller_id = models.CharField(
+        max_length=21, blank=True, verbose_name="Fixed number",
+        help_text="Any digits (a leading + allowed); used with “By Fixed Number”.")
+    is_active = models.BooleanField(default=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint("campaign", Lower("name"), name="sip_forward_name_unique_ci")
+        ]
+        ordering = ["campaign_id", "name", "id"]
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.uri})"
+
+    def clean(self) -> None:
+        errors: dict[str, str] = {}
+        self.name = (self.name or "").strip()
+        self.uri = (self.uri or "").strip()
+        self.conference_caller_id = (self.conference_caller_id or "").strip()
+        if not self.name:
+            errors["name"] = "This field cannot be blank."
+        if any("\x00" in value for value in (self.name, self.uri, self.conference_caller_id)):
+            errors["name"] = "Null characters are not allowed."
+        if self.conference_caller_id_mode == ConferenceCallerId.FIXED:
+            if not _DIGITS.match(self.conference_caller_id):
+                errors["conference_caller_id"] = (
+                    "“By Fixed Number” needs the number: digits only, a leading + allowed, "
+                    "at most 20 digits.")
+        else:
+            self.conference_caller_id = ""  # "By Lead Phone" keeps no number of its own
+        if "name" not in errors and self.campaign_id and (
+            SipForwardUri.objects.filter(campaign_id=self.campaign_id, name__iexact=self.name)
+            .exclude(pk=self.pk).exists()
+        ):
+            errors["name"] = f"This campaign already has a SIP forward URI named “{self.name}”."
+        if errors:
+            raise ValidationError(errors)
+
+    def conference_caller_id_for(self, lead_phone: str) -> str:
+        """The caller ID the third side of a conference sees on a call to this lead."""
+        if self.conference_caller_id_mode == ConferenceCallerId.FIXED:
+            return self.conference_caller_id
+        return lead_phone

@@ -6,11 +6,11 @@ from collections.abc import Iterable
 from typing import Any
 
 from django.core.exceptions import ValidationError
-from django.db import IntegrityError, transaction
+from django.db import transaction
 
 from leadflow.campaigns.models import Campaign, CampaignGroup
 from leadflow.campaigns.selectors import campaign_get, campaign_group_get
-from leadflow.core.errors import ConflictError
+from leadflow.core.errors import save_unique
 from leadflow.leads.services import leads_delete_for_campaign
 from leadflow.rules.defaults import rules_create_defaults
 from leadflow.statuses.services import statuses_create_defaults
@@ -46,12 +46,7 @@ def _resolve_group(tenant: Tenant, group_id: int | None) -> CampaignGroup | None
 
 
 def _save_unique(instance: Campaign | CampaignGroup) -> None:
-    """Save, turning a lost race on the unique name into the same message as validation."""
-    try:
-        with transaction.atomic():
-            instance.save()
-    except IntegrityError as exc:
-        raise ConflictError(f"“{instance.name}” already exists.", field="name") from exc
+    save_unique(instance, message=f"“{instance.name}” already exists.", field="name")
 
 
 @transaction.atomic

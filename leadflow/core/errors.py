@@ -5,6 +5,8 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 
 from django.core.exceptions import ValidationError
+from django.db import IntegrityError, transaction
+from django.db.models import Model
 
 
 class DomainError(Exception):
@@ -38,3 +40,17 @@ def validation_error_messages(error: ValidationError) -> dict[str, list[str]]:
 
 def field_errors(errors: Mapping[str, Sequence[str]]) -> ValidationError:
     return ValidationError({field: list(messages) for field, messages in errors.items()})
+
+
+def save_unique(instance: Model, *, message: str, field: str) -> None:
+    """Save ``instance``; a lost race on a unique index (validation passed, a concurrent
+    writer got there first) becomes a 409 naming ``field`` instead of a 500.
+
+    The save runs in a savepoint, so the caller's transaction survives the failed
+    INSERT/UPDATE.
+    """
+    try:
+        with transaction.atomic():
+            instance.save()
+    except IntegrityError as exc:
+        raise ConflictError(message, field=field) from exc

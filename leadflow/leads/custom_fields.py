@@ -10,11 +10,10 @@ from __future__ import annotations
 import re
 
 from django.core.exceptions import ValidationError
-from django.db import IntegrityError, transaction
 from django.db.models import QuerySet
 
 from leadflow.campaigns.models import Campaign
-from leadflow.core.errors import ConflictError, NotFoundError
+from leadflow.core.errors import NotFoundError, save_unique
 from leadflow.leads.models import CampaignField, CustomFieldType
 from leadflow.tenants.models import Tenant
 
@@ -61,11 +60,7 @@ def campaign_field_create(*, tenant: Tenant, campaign_id: int, key: str, label: 
     definition = CampaignField(tenant=tenant, campaign=campaign, key=key,
                                label=label.strip(), field_type=field_type)
     definition.full_clean()
-    try:
-        with transaction.atomic():
-            definition.save()
-    except IntegrityError as exc:
-        raise ConflictError(f"The campaign already has a field “{key}”.", field="key") from exc
+    save_unique(definition, message=f"The campaign already has a field “{key}”.", field="key")
     return definition
 
 

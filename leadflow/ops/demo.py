@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from django.db import transaction
 
 from leadflow.campaigns.services import campaign_create, campaign_group_create
+from leadflow.campaigns.sip_forward import sip_forward_uri_create
 from leadflow.core import clock
 from leadflow.ops.bulk import insert_leads
 from leadflow.ops.leadgen import generate_leads
@@ -45,7 +46,8 @@ class DemoResult:
 
 @transaction.atomic
 def demo_load(*, total_leads: int = 20_000) -> DemoResult:
-    """1. Tenant and users. 2. Groups. 3. Campaigns (with default statuses). 4. Leads."""
+    """1. Tenant and users. 2. Groups. 3. Campaigns (with default statuses and a SIP
+    forward URI to the closers' desk). 4. Leads."""
     tenant = tenant_create(name=DEMO_TENANT_NAME, time_zone="Europe/London")
     users = ["admin", "supervisor"] + [f"agent{i}" for i in range(1, AGENT_COUNT + 1)]
     for username in users:
@@ -62,6 +64,9 @@ def demo_load(*, total_leads: int = 20_000) -> DemoResult:
             group_id=groups[group_name].id if group_name else None,
             description=f"Demo campaign {name}",
         )
+        sip_forward_uri_create(tenant=tenant, campaign_id=campaign.id, name="Closers desk",
+                               uri="sip:closers@pbx.demo.invalid",
+                               conference_caller_id_mode="lead_phone")
         status_ids = list(LeadStatus.objects.filter(campaign=campaign)
                           .order_by("position").values_list("id", flat=True))
         inserted += insert_leads(

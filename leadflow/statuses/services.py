@@ -10,11 +10,11 @@ from collections.abc import Iterable
 from typing import TYPE_CHECKING, Any
 
 from django.core.exceptions import ValidationError
-from django.db import IntegrityError, transaction
+from django.db import transaction
 from django.db.models import Max
 
 from leadflow.campaigns.selectors import campaign_get
-from leadflow.core.errors import ConflictError
+from leadflow.core.errors import save_unique
 from leadflow.leads.models import Lead
 from leadflow.statuses.defaults import DEFAULT_STATUSES
 from leadflow.statuses.models import LeadStatus, StatusApiMapping
@@ -40,15 +40,8 @@ def _reject_unknown(fields: Iterable[str], known: frozenset[str], what: str) -> 
 
 
 def _save_unique(instance: LeadStatus | StatusApiMapping, label: str) -> None:
-    """Save, turning a lost race on a unique index into a 409 naming the field."""
-    try:
-        # A savepoint, so the caller's transaction survives the failed INSERT/UPDATE.
-        with transaction.atomic():
-            instance.save()
-    except IntegrityError as exc:
-        field = "code" if isinstance(instance, StatusApiMapping) else "name"
-        raise ConflictError(f"“{label}” conflicts with a change made at the same time.",
-                            field=field) from exc
+    save_unique(instance, message=f"“{label}” conflicts with a change made at the same time.",
+                field="code" if isinstance(instance, StatusApiMapping) else "name")
 
 
 # --- defaults --------------------------------------------------------------------------

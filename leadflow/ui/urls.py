@@ -14,6 +14,7 @@ urlpatterns = [
     path("", include("leadflow.rules.urls")),
     path("", include("leadflow.dialing.urls")),
     path("", include("leadflow.leads.urls")),
+    path("", include("leadflow.crm.urls")),
     path("tenant/", include("leadflow.tenants.urls")),
     path("", include("leadflow.routing.urls")),
 ]

@@ -11,7 +11,7 @@ from django.contrib.auth import authenticate
 from django.core.management import call_command
 from django.utils import timezone
 
-from leadflow.campaigns.models import Campaign, CampaignGroup
+from leadflow.campaigns.models import Campaign, CampaignGroup, SipForwardUri
 from leadflow.leads.models import Lead, ZoneSet
 from leadflow.ops.demo import demo_load
 from leadflow.statuses.models import LeadStatus
@@ -30,6 +30,7 @@ def test_demo_has_groups_campaigns_statuses_and_users_with_the_demo_password() -
     assert campaigns.filter(is_active=False).count() == 1
     assert campaigns.filter(group__isnull=True).exists()
     assert LeadStatus.objects.filter(tenant=tenant).exclude(color="").count() == 8 * 11
+    assert SipForwardUri.objects.filter(tenant=tenant).count() == 8  # one per campaign
     roles = dict(Membership.objects.filter(tenant=tenant).values_list("user__username", "role"))
     assert roles["admin"] == Role.ADMIN and roles["supervisor"] == Role.SUPERVISOR
     assert [f"agent{i}" for i in range(1, 11)] == sorted(
