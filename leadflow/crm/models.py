@@ -2,11 +2,15 @@
 
 A row is written in the same transaction as the lead change it reports, so the CRM
 hears about a change exactly when it committed. Delivery (a worker with retries and
-signatures) reads ``pending`` rows; until it exists the rows are the contract.
+signatures, ``crm/delivery.py``) posts ``pending`` rows to the tenant's remote adapter.
 """
 
 from __future__ import annotations
 
+import secrets
+
+from django.core.exceptions import ValidationError
+from django.core.validators import MaxValueValidator, MinValueValidator, URLValidator
 from django.db import models
 
 from leadflow.core.models import TenantOwnedModel
@@ -34,6 +38,11 @@ class OutboxMessage(TenantOwnedModel):
     attempts = models.PositiveIntegerField(default=0)
     created_at = models.DateTimeField()
     delivered_at = models.DateTimeField(null=True, blank=True)
+    # While a deliverer holds the row: the end of its lease; after a failed try: when
+    # the next try is due. NULL: due now.
+    next_attempt_at = models.DateTimeField(null=True, blank=True)
+    last_status_code = models.PositiveSmallIntegerField(null=True, blank=True)
+    last_error = models.CharField(max_length=300, blank=True, default="")
 
     class Meta:
         indexes = [models.Index(fields=["state", "created_at"], name="outbox_pending",
@@ -43,3 +52,33 @@ class OutboxMessage(TenantOwnedModel):
 
     def __str__(self) -> str:
         return f"{self.topic} for lead {self.lead_id}"
+
+
+def new_signing_secret() -> str:
+    return "whsec_" + secrets.token_urlsafe(32)
+
+
+class RemoteAdapter(TenantOwnedModel):
+    """Where the tenant's CRM receives the outbox: one webhook endpoint per tenant.
+
+    Each POST is signed with ``secret`` (HMAC-SHA256 over ``<timestamp>.<body>``) so the
+    CRM can tell Leadflow's updates from anyone else's.
+    """
+
+    webhook_url = models.CharField(max_length=500, blank=True,
+                                   validators=[URLValidator(schemes=["http", "https"])],
+                                   help_text="The CRM endpoint that receives status updates.")
+    secret = models.CharField(max_length=80, default=new_signing_secret)
+    is_active = models.BooleanField(default=False,
+                                    help_text="Deliver the outbox to the webhook URL.")
+    timeout_seconds = models.PositiveSmallIntegerField(
+        default=10, validators=[MinValueValidator(1), MaxValueValidator(30)],
+        help_text="How long to wait for the CRM's answer (1–30 s).")
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint("tenant", name="remote_adapter_one_per_tenant")]
+
+    def clean(self) -> None:
+        if self.is_active and not self.webhook_url:
+            raise ValidationError({"webhook_url": "An active adapter needs a webhook URL."})
