@@ -12,6 +12,7 @@ import secrets
 from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator, URLValidator
 from django.db import models
+from django.db.models.functions import Lower
 
 from leadflow.core.models import TenantOwnedModel
 
@@ -82,3 +83,26 @@ class RemoteAdapter(TenantOwnedModel):
     def clean(self) -> None:
         if self.is_active and not self.webhook_url:
             raise ValidationError({"webhook_url": "An active adapter needs a webhook URL."})
+
+
+class InboundRoute(TenantOwnedModel):
+    """One branch of the inbound routing tree: leads pushed without a campaign go to the
+    campaign of the first active route (by position) whose condition they meet."""
+
+    name = models.CharField(max_length=80)
+    position = models.PositiveIntegerField(default=0)
+    is_active = models.BooleanField(default=True)
+    condition = models.JSONField(default=dict, blank=True,
+                                 help_text="Over the incoming lead's fields; empty: every lead.")
+    campaign = models.ForeignKey("campaigns.Campaign", on_delete=models.CASCADE,
+                                 related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint("tenant", Lower("name"), name="inbound_route_name_unique_ci")
+        ]
+        ordering = ["position", "id"]
+
+    def __str__(self) -> str:
+        return self.name

@@ -47,6 +47,7 @@ from leadflow.leads.schemas import (
     LeadWriteOut,
     RowErrorDetail,
     RowErrorsOut,
+    WriteOptionsIn,
 )
 from leadflow.leads.services_api import ItemError, ItemResult, LeadRejected
 from leadflow.tenants.models import ApiKey, Membership
@@ -54,7 +55,7 @@ from leadflow.tenants.models import ApiKey, Membership
 router = Router(tags=["leads"])
 _DNC = ["do-not-call"]
 
-_OPTIONS = ("default_region", "dedupe_scope", "on_duplicate", "dnc_policy", "campaign_id")
+WRITE_OPTIONS = ("default_region", "dedupe_scope", "on_duplicate", "dnc_policy", "campaign_id")
 _LEAD_OUTCOMES = ("imported", "updated", "duplicate", "dnc_skipped", "rejected")
 _DNC_OUTCOMES = ("added", "updated", "duplicate", "rejected")
 
@@ -76,13 +77,13 @@ class DncFilters(Page):
     campaign_id: int | None = None
 
 
-def _fields(payload: LeadFieldsIn, *, drop: tuple[str, ...] = ()) -> dict[str, Any]:
+def given_fields(payload: LeadFieldsIn, *, drop: tuple[str, ...] = ()) -> dict[str, Any]:
     """The lead's fields the client sent with a value (``null`` reads as not given)."""
     data = payload.model_dump(exclude_unset=True)
     return {k: v for k, v in data.items() if k not in drop and v is not None}
 
 
-def _rejected(errors: list[ItemError]) -> Status[RowErrorsOut]:
+def rejected_response(errors: list[ItemError]) -> Status[RowErrorsOut]:
     """422 in the API's usual shape, ``loc`` being the path of the refused value."""
     return Status(422, RowErrorsOut(detail=[
         RowErrorDetail(loc=["body", *(int(p) if p.isdigit() else p
@@ -96,9 +97,9 @@ def _service_errors(errors: list[ItemErrorOut]) -> list[ItemError]:
     return [ItemError(e.field, e.value, e.reason) for e in errors]
 
 
-def _write_response(result: ItemResult) -> Status[Any]:
+def write_response(result: ItemResult) -> Status[Any]:
     if result.outcome == "rejected":
-        return _rejected(result.errors)
+        return rejected_response(result.errors)
     if result.outcome == "dnc_skipped":
         return Status(409, DncSkippedOut(outcome="dnc_skipped",
                                          detail="The phone is on the do-not-call list; the "
@@ -125,7 +126,7 @@ def _lead_out(lead: Lead) -> LeadOut:
     )
 
 
-def _write_options(payload: LeadCreateIn | LeadBulkIn) -> WriteOptions:
+def write_options_of(payload: WriteOptionsIn) -> WriteOptions:
     return WriteOptions(dedupe_scope=payload.dedupe_scope, on_duplicate=payload.on_duplicate,
                         dnc_policy=payload.dnc_policy)
 
@@ -137,11 +138,11 @@ def _write_options(payload: LeadCreateIn | LeadBulkIn) -> WriteOptions:
 def create_leads_bulk(request: HttpRequest, payload: LeadBulkIn) -> LeadBulkOut:
     """Up to 10,000 leads in one request. Refused items are reported, the others written
     in one transaction; ``results`` keep the input order; counts add up to ``total``."""
-    items = [_service_errors(item.errors) if isinstance(item, ItemRejection) else _fields(item)
+    items = [_service_errors(item.errors) if isinstance(item, ItemRejection) else given_fields(item)
              for item in payload.leads]
     report = services_api.leads_write(
         tenant=request_tenant(request), campaign_id=payload.campaign_id, items=items,
-        options=_write_options(payload), default_region=payload.default_region,
+        options=write_options_of(payload), default_region=payload.default_region,
     )
     return LeadBulkOut(
         results=[LeadBulkItemOut(
@@ -164,13 +165,13 @@ def upsert_lead_by_external_id(request: HttpRequest, external_id: str, campaign_
     try:
         result = services_api.lead_upsert_by_external_id(
             tenant=request_tenant(request), campaign_id=campaign_id, external_id=external_id,
-            fields=_fields(payload, drop=("default_region", "dedupe_scope", "dnc_policy")),
+            fields=given_fields(payload, drop=("default_region", "dedupe_scope", "dnc_policy")),
             dedupe_scope=payload.dedupe_scope, dnc_policy=payload.dnc_policy,
             default_region=payload.default_region,
         )
     except LeadRejected as exc:
-        return _rejected(exc.errors)
-    return _write_response(result)
+        return rejected_response(exc.errors)
+    return write_response(result)
 
 
 @router.post("/leads", response={200: LeadWriteOut, 201: LeadWriteOut, 409: DncSkippedOut,
@@ -180,10 +181,10 @@ def create_lead(request: HttpRequest, payload: LeadCreateIn) -> Status[Any]:
     200 duplicate or updated (``on_duplicate``), 409 do-not-call, 422 refused fields."""
     report = services_api.leads_write(
         tenant=request_tenant(request), campaign_id=payload.campaign_id,
-        items=[_fields(payload, drop=_OPTIONS)], options=_write_options(payload),
+        items=[given_fields(payload, drop=WRITE_OPTIONS)], options=write_options_of(payload),
         default_region=payload.default_region,
     )
-    return _write_response(report.results[0])
+    return write_response(report.results[0])
 
 
 @router.get("/leads", response=LeadPage)
@@ -213,10 +214,10 @@ def update_lead(request: HttpRequest, lead_id: int, payload: LeadPatchIn) -> Sta
     tenant = request_tenant(request)
     try:
         services_api.lead_update(tenant=tenant, lead_id=lead_id,
-                                 changes=_fields(payload, drop=("default_region",)),
+                                 changes=given_fields(payload, drop=("default_region",)),
                                  default_region=payload.default_region)
     except LeadRejected as exc:
-        return _rejected(exc.errors)
+        return rejected_response(exc.errors)
     return Status(200, _lead_out(services_api.lead_get(tenant=tenant, lead_id=lead_id)))
 
 
