@@ -61,6 +61,7 @@ INSTALLED_APPS = [
     "leadflow.dialing",
     "leadflow.crm",
     "leadflow.rules",
+    "leadflow.stats",
 ]
 
 MIDDLEWARE = [

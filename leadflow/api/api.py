@@ -33,6 +33,7 @@ api.add_router("/", "leadflow.dialing.api.router")
 api.add_router("/", "leadflow.routing.api.router")
 api.add_router("/", "leadflow.leads.api.router")
 api.add_router("/", "leadflow.crm.api.router")
+api.add_router("/", "leadflow.stats.api.router")
 
 
 @api.exception_handler(DomainError)

@@ -17,4 +17,5 @@ urlpatterns = [
     path("", include("leadflow.crm.urls")),
     path("tenant/", include("leadflow.tenants.urls")),
     path("", include("leadflow.routing.urls")),
+    path("", include("leadflow.stats.urls")),
 ]
