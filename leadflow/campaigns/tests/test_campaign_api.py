@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterator
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime, time, timedelta
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import pytest
 import time_machine
@@ -423,13 +424,23 @@ def figures_world(tenant: Tenant, other_tenant: Tenant, frozen_now: None) -> dic
     return {"live": live, "idle": idle, "closed": closed, "foreign": foreign}
 
 
+def _inside_the_us_federal_window(lead: Lead) -> bool:
+    """08:00–21:00 at the called party's location, in every zone the lead may be in."""
+    zones = lead.zone_set.zone_names if lead.zone_set else [lead.campaign.time_zone]
+    return lead.country != "US" or all(
+        time(8) <= NOW.astimezone(ZoneInfo(zone)).time() < time(21) for zone in zones)
+
+
 def _available_in_db(campaign: Campaign) -> int:
-    """Independent count: active, open all week, neither blacklisted nor frozen now."""
+    """Independent count: active, open all week, neither blacklisted nor frozen now, and
+    inside the federal calling hours that ship for US leads."""
     if not campaign.is_active or campaign.calling_hours != OPEN_ALL_WEEK:
         return 0
     return sum(
-        1 for lead in Lead.objects.filter(campaign=campaign)
+        1 for lead in Lead.objects.filter(campaign=campaign).select_related("zone_set",
+                                                                           "campaign")
         if not lead.is_blacklisted and (lead.frozen_until is None or lead.frozen_until <= NOW)
+        and _inside_the_us_federal_window(lead)
     )
 
 
@@ -443,7 +454,8 @@ def test_campaign_figures_match_the_database(
 
     assert figures["campaign_id"] == live.id and figures["is_active"] is True
     assert figures["leads_count"] == Lead.objects.filter(campaign=live).count() == 11
-    assert figures["available_count"] == _available_in_db(live) == 9
+    # 9 neither frozen nor blacklisted, less the Tokyo/Los Angeles lead: 07:00 in LA.
+    assert figures["available_count"] == _available_in_db(live) == 8
     by_name = {s["name"]: s for s in figures["statuses"]}
     assert by_name["New"]["count"] == Lead.objects.filter(
         campaign=live, status=status_named(live, "New")).count() == 8
