@@ -19,7 +19,7 @@ from leadflow.ui.tests.conftest import OPEN_ALL_WEEK
 
 pytestmark = pytest.mark.django_db
 
-NOON = datetime(2031, 3, 5, 12, 0, tzinfo=UTC)
+NOON = datetime(2031, 3, 5, 17, 0, tzinfo=UTC)  # noon in New York: inside the federal hours
 
 
 @pytest.fixture(autouse=True)

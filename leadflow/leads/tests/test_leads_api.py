@@ -39,7 +39,7 @@ OPEN_ALL_WEEK: dict[str, dict[str, str] | None] = {
     day: {"start": "00:00", "end": "23:59"} for day in WEEKDAYS
 }
 # A Wednesday, mid-morning in New York: inside the open-all-week window everywhere.
-NOW = datetime(2026, 3, 4, 15, 0, tzinfo=UTC)
+NOW = datetime(2026, 3, 4, 18, 0, tzinfo=UTC)  # 13:00 New York, 10:00 Los Angeles
 DC = "+12025550143"  # Washington DC: America/New_York
 CHICAGO = "+13125550143"  # America/Chicago
 SF = "+14155550143"  # America/Los_Angeles
