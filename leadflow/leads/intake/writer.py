@@ -86,11 +86,19 @@ def dedupe_scope_lock(campaign: Campaign, scope: str) -> None:
 
     FOR NO KEY UPDATE: concurrent inserts of leads (which take KEY SHARE on their
     campaign and tenant through the foreign keys) and claims (which never lock the
-    campaign row) are not blocked by it. Campaign after tenant, always: no deadlock.
+    campaign row) are not blocked by it. Tenant before campaign, always: no deadlock.
+    (SQLite runs one writer at a time anyway: the row locks are PostgreSQL's.)
     """
     if scope == "tenant":
         list(Tenant.objects.select_for_update(no_key=True).filter(id=campaign.tenant_id)
              .values_list("id", flat=True))
+    elif connection.vendor == "postgresql":
+        # A campaign-wide writer shares the tenant row: it runs beside the others of its
+        # kind, but waits for (and makes wait) a tenant-wide writer, whose dedupe reads
+        # every campaign's leads. Django has no FOR SHARE, hence the SQL.
+        with connection.cursor() as cursor:
+            cursor.execute(f"SELECT 1 FROM {Tenant._meta.db_table} WHERE id = %s FOR SHARE",
+                           [campaign.tenant_id])
     list(Campaign.objects.select_for_update(no_key=True).filter(id=campaign.id)
          .values_list("id", flat=True))
 

@@ -47,11 +47,13 @@ def _someone_waits_on_a_lock() -> bool:
     return bool(row and row[0])
 
 
-def test_an_api_write_waits_for_an_uncommitted_import_batch_of_the_same_phone_and_skips_it(
-        campaign: Campaign, tmp_path: Path) -> None:
+def _race(import_into: Campaign, api_into: Campaign, api_options: WriteOptions,
+          tmp_path: Path) -> list[str]:
+    """An import batch of PHONE held uncommitted in ``import_into`` while the API writes
+    PHONE to ``api_into``; returns the API's outcomes once both have committed."""
     # A committed lead in the same zone first: otherwise both writers would insert that
     # new zone set and its unique key alone would make the second one wait.
-    leads_write(tenant=campaign.tenant, campaign_id=campaign.id,
+    leads_write(tenant=import_into.tenant, campaign_id=import_into.id,
                 items=[{"phone": OTHER_PHONE_IN_THE_ZONE}], options=WriteOptions())
     path = write_file(tmp_path, f"phone,first_name\n{PHONE},From the file\n")
     batch_written = threading.Event()
@@ -63,7 +65,7 @@ def test_an_api_write_waits_for_an_uncommitted_import_batch_of_the_same_phone_an
         # write runs: the window in which, without the scope lock, neither writer
         # sees the other's lead.
         with transaction.atomic():
-            import_file(campaign, path)
+            import_file(import_into, path)
             batch_written.set()
             deadline = time.monotonic() + 10
             while not (api_done.is_set() or _someone_waits_on_a_lock()):
@@ -72,14 +74,28 @@ def test_an_api_write_waits_for_an_uncommitted_import_batch_of_the_same_phone_an
 
     def api_write() -> None:
         assert batch_written.wait(10)
-        report = leads_write(tenant=campaign.tenant, campaign_id=campaign.id,
+        report = leads_write(tenant=api_into.tenant, campaign_id=api_into.id,
                              items=[{"phone": PHONE, "first_name": "From the CRM"}],
-                             options=WriteOptions())
+                             options=api_options)
         outcomes.extend(result.outcome for result in report.results)
         api_done.set()
 
     errors = run_threads(2, lambda index: (import_then_hold_the_commit, api_write)[index]())
     assert errors == []
+    return outcomes
+
+
+def test_an_api_write_waits_for_an_uncommitted_import_batch_of_the_same_phone_and_skips_it(
+        campaign: Campaign, tmp_path: Path) -> None:
+    assert _race(campaign, campaign, WriteOptions(), tmp_path) == ["duplicate"]
     assert list(Lead.objects.filter(phone=PHONE).values_list("first_name", flat=True)) == [
         "From the file"]
+
+
+def test_a_tenant_wide_dedupe_waits_for_an_import_into_another_campaign(
+        campaign: Campaign, tmp_path: Path) -> None:
+    other = make_campaign(campaign.tenant, name="Other", time_zone="America/New_York")
+    outcomes = _race(campaign, other, WriteOptions(dedupe_scope="tenant"), tmp_path)
     assert outcomes == ["duplicate"]
+    assert list(Lead.objects.filter(phone=PHONE).values_list("campaign_id", flat=True)) == [
+        campaign.id]
