@@ -121,10 +121,10 @@ def _lead_counts(campaign: Campaign, undialable: list[int], at: datetime) -> dic
     due, later = Q(callback_at__lte=at), Q(callback_at__gt=at)
     counts: dict[str, Any] = {
         "leads": Count("id"),
-        # The dialing eligibility itself, the claim's test: the same figure as the
-        # availability breakdown it links to. (All Campaigns' column is campaign_figures'
-        # cheaper count, which leaves out callbacks, leases, holds and attempt caps.)
-        "available": Count("id", filter=eligible_q(campaign, at, ctx=ctx)),
+        # The dialing eligibility itself, the claim's test, trusting the DNC flag as All
+        # Campaigns' column does (the same figure): probing the list on every row cost
+        # ~0.8 s per million leads.
+        "available": Count("id", filter=eligible_q(campaign, at, ctx=ctx, probe_dnc=False)),
         "frozen": Count("id", filter=Q(frozen_until__gt=at)),
         "blacklisted": Count("id", filter=Q(is_blacklisted=True)),
         "assigned": Count("id", filter=Q(assigned_agent__isnull=False)),
