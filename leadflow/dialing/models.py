@@ -42,6 +42,8 @@ class Call(TenantOwnedModel):
             # The feedback-timeout sweep looks only at calls still waiting for feedback.
             models.Index(fields=["started_at"], name="call_awaiting_feedback",
                          condition=models.Q(feedback_at__isnull=True)),
+            # A campaign's calls over a window: the abandoned-call rate (stats).
+            models.Index(fields=["campaign", "started_at"], name="call_campaign_started"),
         ]
         ordering = ["-started_at", "-id"]
 

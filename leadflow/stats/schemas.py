@@ -11,6 +11,7 @@ from datetime import date, datetime
 
 from ninja import Schema
 
+from leadflow.stats.abandonment import AbandonmentWindow
 from leadflow.stats.selectors import (
     AgentCallbacks,
     CallbackDay,
@@ -32,6 +33,7 @@ class LeadStatsOut(Schema):
     by_age: list[Share]
     by_tz_source: list[Share]
     by_country: list[Share]
+    abandonment: list[AbandonmentWindow]
 
     @staticmethod
     def resolve_campaign_id(obj: LeadStats) -> int:

@@ -23,6 +23,7 @@ from leadflow.core.errors import NotFoundError
 from leadflow.dialing.api import mask_phone
 from leadflow.dialing.eligibility import campaign_context, eligible_q
 from leadflow.leads.models import CallbackKind, Lead, TimeZoneSource
+from leadflow.stats.abandonment import AbandonmentWindow, abandonment
 from leadflow.statuses.models import LeadStatus
 from leadflow.tenants.models import Membership, Tenant
 
@@ -88,6 +89,7 @@ class LeadStats:
     by_age: list[Share]
     by_tz_source: list[Share]
     by_country: list[Share]  # the top ten, then "Other countries" when there are more
+    abandonment: list[AbandonmentWindow]  # the regulated abandoned-call rate, per window
 
 
 def _percent(count: int, total: int) -> float:
@@ -194,6 +196,7 @@ def lead_stats(*, tenant: Tenant, campaign_id: int, at: datetime) -> LeadStats:
         by_age=_bucket_shares(AGE_BUCKETS, "age", totals, total),
         by_tz_source=_source_shares(per_source, total),
         by_country=_country_shares(per_country, total),
+        abandonment=abandonment(campaign=campaign, at=at),
     )
 
 

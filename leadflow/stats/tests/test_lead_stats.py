@@ -193,8 +193,9 @@ def test_the_queries_do_not_grow_with_the_number_of_leads(
         make_lead(campaign, created_at=AT - timedelta(days=index), attempts=index,
                   country=f"X{index % 10}")
     assert queries() == few
-    # The campaign, its statuses, zone sets, calling rules, holidays, the grouped count.
-    assert few == 6
+    # The campaign, its statuses, zone sets, calling rules, holidays, the grouped count,
+    # the calls' abandonment counts.
+    assert few == 7
 
 
 # --- the page and the JSON ---------------------------------------------------------------------
