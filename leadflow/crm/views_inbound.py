@@ -22,6 +22,7 @@ from leadflow.crm.inbound import (
     inbound_routes_of,
 )
 from leadflow.crm.models import InboundRoute
+from leadflow.routing.conditions import summarize
 from leadflow.tenants.models import Tenant
 from leadflow.tenants.permissions import admin_required
 from leadflow.ui.view_support import or_404, posted, tenant_of
@@ -29,8 +30,10 @@ from leadflow.ui.view_support import or_404, posted, tenant_of
 
 @admin_required
 def inbound_route_list(request: HttpRequest) -> HttpResponse:
+    routes = inbound_routes_of(tenant=tenant_of(request))
+    # The User Groups page's filter summaries, in words: "country = US and language = de".
     return render(request, "crm/inbound_route_list.html",
-                  {"routes": inbound_routes_of(tenant=tenant_of(request))})
+                  {"rows": [(route, summarize(route.condition)) for route in routes]})
 
 
 def _campaign_choices(tenant: Tenant) -> list[tuple[int, str]]:

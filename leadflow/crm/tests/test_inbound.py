@@ -159,7 +159,7 @@ def test_an_admin_adds_a_route_with_the_condition_builder(admin_client: Client,
     assert (route.name, route.campaign_id, route.condition) == (
         "Paid search", campaigns["USA"].id, condition)
     listed = admin_client.get("/tenant/inbound-routes/").content.decode()
-    assert 'data-name="Paid search"' in listed
+    assert 'data-name="Paid search"' in listed and "source starts with google" in listed
     assert "/tenant/inbound-routes/" in admin_client.get("/campaigns/").content.decode()
 
 
