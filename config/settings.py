@@ -169,3 +169,7 @@ DATA_UPLOAD_MAX_MEMORY_SIZE = int(os.environ.get("LEADFLOW_MAX_API_BODY_MB", "20
 LEADFLOW_MAX_UPLOAD_MB = int(os.environ.get("LEADFLOW_MAX_UPLOAD_MB", "300"))
 # Uploads stream to a temporary file past 2.5 MB instead of memory.
 FILE_UPLOAD_MAX_MEMORY_SIZE = 2_621_440
+# CRM webhooks to private, loopback or link-local addresses are refused unless allowed:
+# an admin-set URL must not reach inside the network Leadflow runs in. Allow it for a
+# CRM on the call center's own LAN.
+LEADFLOW_WEBHOOK_ALLOW_PRIVATE = _env_bool("LEADFLOW_WEBHOOK_ALLOW_PRIVATE", False)

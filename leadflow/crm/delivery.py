@@ -34,6 +34,7 @@ from django.db import transaction
 from django.db.models import F, Q
 
 from leadflow.core import clock
+from leadflow.crm.addresses import private_address_of, private_allowed
 from leadflow.crm.models import OutboxMessage, OutboxState, RemoteAdapter
 from leadflow.tenants.models import Tenant
 
@@ -100,6 +101,11 @@ def _claim(adapter: RemoteAdapter, at: datetime, batch: int) -> tuple[list[Outbo
 
 
 def _send(client: httpx.Client, adapter: RemoteAdapter, message: OutboxMessage) -> Outcome:
+    if not private_allowed() and (address := private_address_of(adapter.webhook_url)):
+        # Not retried: the address will not become public by waiting.
+        return Outcome("failed", None, f"refused: the webhook host resolves to the private "
+                                       f"address {address} (LEADFLOW_WEBHOOK_ALLOW_PRIVATE "
+                                       f"allows it)"[:300])
     body = message_body(message)
     headers = {
         "Content-Type": "application/json",

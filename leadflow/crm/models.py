@@ -81,8 +81,14 @@ class RemoteAdapter(TenantOwnedModel):
         constraints = [models.UniqueConstraint("tenant", name="remote_adapter_one_per_tenant")]
 
     def clean(self) -> None:
+        from leadflow.crm.addresses import literal_private_host, private_allowed
+
         if self.is_active and not self.webhook_url:
             raise ValidationError({"webhook_url": "An active adapter needs a webhook URL."})
+        host = literal_private_host(self.webhook_url) if self.webhook_url else None
+        if host and not private_allowed():
+            raise ValidationError({"webhook_url": f"{host} is a private or local address; "
+                                   "webhooks go to public addresses only here."})
 
 
 class InboundRoute(TenantOwnedModel):

@@ -8,6 +8,7 @@ import hmac
 import json
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 import pytest
 from django.db import connection
@@ -24,6 +25,11 @@ from leadflow.tenants.models import Tenant
 
 pytestmark = pytest.mark.django_db
 AT = datetime(2026, 12, 1, 9, 30, tzinfo=UTC)
+
+
+@pytest.fixture(autouse=True)
+def _local_crm_allowed(settings: Any) -> None:
+    settings.LEADFLOW_WEBHOOK_ALLOW_PRIVATE = True  # the fake CRM listens on 127.0.0.1
 
 
 @pytest.fixture
