@@ -15,6 +15,7 @@ from django.db import models
 from django.db.models.functions import Lower
 
 from leadflow.core.models import TenantOwnedModel
+from leadflow.crm.addresses import literal_private_host, private_allowed
 
 
 class OutboxState(models.TextChoices):
@@ -81,8 +82,6 @@ class RemoteAdapter(TenantOwnedModel):
         constraints = [models.UniqueConstraint("tenant", name="remote_adapter_one_per_tenant")]
 
     def clean(self) -> None:
-        from leadflow.crm.addresses import literal_private_host, private_allowed
-
         if self.is_active and not self.webhook_url:
             raise ValidationError({"webhook_url": "An active adapter needs a webhook URL."})
         host = literal_private_host(self.webhook_url) if self.webhook_url else None
