@@ -1,8 +1,11 @@
 from django.urls import path
 
-from leadflow.leads import views, views_dnc, views_imports
+from leadflow.leads import views, views_dnc, views_imports, views_leads
 
 urlpatterns = [
+    # Before every "campaigns/<…>/" pattern an app may add: "leads" is a fixed segment.
+    path("campaigns/leads/", views_leads.lead_search, name="lead_search"),
+    path("campaigns/leads/<int:lead_id>/", views_leads.lead_detail, name="lead_detail"),
     path("campaigns/imports/", views_imports.import_list, name="import_list"),
     path("campaigns/imports/new/", views_imports.import_upload, name="import_upload"),
     path("campaigns/imports/<int:job_id>/", views_imports.import_detail, name="import_detail"),
