@@ -39,7 +39,8 @@ from leadflow.dialing.models import Call, CallingRule, Holiday
 from leadflow.leads.models import Lead, LeadEvent
 from leadflow.statuses.selectors import campaign_workflow, statuses_allowed
 from leadflow.tenants.models import Membership, Tenant
-from leadflow.tenants.selectors import api_key_authenticate, ip_allowed
+from leadflow.tenants.networks import ip_allowed
+from leadflow.tenants.selectors import api_key_authenticate
 from leadflow.tenants.services import hash_api_key
 
 router = Router(tags=["dialing"])

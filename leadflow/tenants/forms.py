@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+from typing import Any
+
 from django import forms
 
 from leadflow.core.validators import available_time_zones
@@ -11,9 +13,18 @@ class TenantSettingsForm(forms.ModelForm):
 
     class Meta:
         model = Tenant
-        fields = ["name", "time_zone", "mask_phones", "mask_show", "mask_digits"]
+        fields = ["name", "time_zone", "mask_phones", "mask_show", "mask_digits",
+                  "login_allowed_ips", "session_idle_minutes"]
+        widgets = {"login_allowed_ips": forms.Textarea(attrs={"rows": 3})}
         labels = {"mask_phones": "Mask phone numbers by default", "mask_show": "Visible part",
                   "mask_digits": "Visible digits"}
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["session_idle_minutes"].required = False  # empty: no idle limit
+
+    def clean_session_idle_minutes(self) -> int:
+        return self.cleaned_data.get("session_idle_minutes") or 0
 
 
 class ApiKeyForm(forms.Form):

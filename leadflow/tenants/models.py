@@ -8,6 +8,7 @@ from django.db import models
 from django.db.models.functions import Lower
 
 from leadflow.core.validators import validate_time_zone
+from leadflow.tenants.networks import normalise_networks
 
 
 class MaskSide(models.TextChoices):
@@ -27,6 +28,14 @@ class Tenant(models.Model):
         validators=[MaxValueValidator(15)],
         help_text="How many digits stay visible (0 hides all).",
     )
+    # Security of the back office and the workspace (API keys have their own lists).
+    login_allowed_ips = models.TextField(
+        blank=True, verbose_name="Allowed IPs for users",
+        help_text="The back office and the agent workspace answer only from these "
+                  "addresses or networks, one per line; empty allows any.")
+    session_idle_minutes = models.PositiveIntegerField(
+        default=0, validators=[MaxValueValidator(1440)], verbose_name="Idle logout (minutes)",
+        help_text="Log users out after this many minutes without a request (0 = never).")
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
@@ -34,6 +43,10 @@ class Tenant(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+    def clean(self) -> None:
+        self.login_allowed_ips = "\n".join(
+            normalise_networks(self.login_allowed_ips or "", field="login_allowed_ips"))
 
 
 class Role(models.TextChoices):

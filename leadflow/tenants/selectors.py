@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import ipaddress
 from datetime import timedelta
 
 from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
@@ -10,6 +9,7 @@ from django.db.models import QuerySet
 
 from leadflow.core import clock
 from leadflow.tenants.models import ApiKey, Membership, Tenant
+from leadflow.tenants.networks import ip_allowed
 from leadflow.tenants.services import hash_api_key
 
 # Writing last_used_at on every request would turn each API read into a write;
@@ -40,19 +40,6 @@ def api_key_authenticate(*, raw_key: str, client_ip: str | None) -> ApiKey | Non
     if api_key.last_used_at is None or now - api_key.last_used_at > _LAST_USED_RESOLUTION:
         ApiKey.objects.filter(id=api_key.id).update(last_used_at=now)
     return api_key
-
-
-def ip_allowed(allowed_ips: str, client_ip: str | None) -> bool:
-    networks = [line.strip() for line in allowed_ips.splitlines() if line.strip()]
-    if not networks:
-        return True
-    if not client_ip:
-        return False
-    try:
-        address = ipaddress.ip_address(client_ip)
-    except ValueError:
-        return False
-    return any(address in ipaddress.ip_network(net, strict=False) for net in networks)
 
 
 def api_keys_for_tenant(tenant: Tenant) -> QuerySet[ApiKey]:

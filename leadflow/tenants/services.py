@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import hashlib
-import ipaddress
 import secrets
 
 from django.contrib.auth.models import User
@@ -13,6 +12,7 @@ from django.db import transaction
 from leadflow.core import clock
 from leadflow.core.errors import NotFoundError
 from leadflow.tenants.models import ApiKey, Membership, Role, Tenant
+from leadflow.tenants.networks import normalise_networks
 
 API_KEY_PREFIX_LENGTH = 8
 
@@ -50,26 +50,11 @@ def hash_api_key(raw_key: str) -> str:
     return hashlib.sha256(raw_key.encode()).hexdigest()
 
 
-def validate_allowed_ips(raw: str) -> list[str]:
-    networks = []
-    for line_number, line in enumerate(raw.splitlines(), start=1):
-        entry = line.strip()
-        if not entry:
-            continue
-        try:
-            networks.append(str(ipaddress.ip_network(entry, strict=False)))
-        except ValueError as exc:
-            raise ValidationError(
-                {"allowed_ips": f"Line {line_number}: {entry!r} is not an IP address or network."}
-            ) from exc
-    return networks
-
-
 def api_key_create(
     *, tenant: Tenant, name: str, created_by: User | None, allowed_ips: str = ""
 ) -> tuple[ApiKey, str]:
     """Create a key and return it with its secret, which is never stored nor shown again."""
-    networks = validate_allowed_ips(allowed_ips)
+    networks = normalise_networks(allowed_ips, field="allowed_ips")
     raw_key = f"lf_{secrets.token_urlsafe(32)}"
     api_key = ApiKey(
         tenant=tenant,

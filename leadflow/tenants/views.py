@@ -14,6 +14,7 @@ from leadflow.core.forms import add_service_errors
 from leadflow.tenants import selectors, services
 from leadflow.tenants.forms import ApiKeyForm, TenantSettingsForm
 from leadflow.tenants.middleware import SESSION_TENANT_KEY
+from leadflow.tenants.networks import ip_allowed
 from leadflow.tenants.permissions import admin_required
 from leadflow.ui.view_support import tenant_of
 
@@ -23,9 +24,17 @@ def tenant_settings(request: HttpRequest) -> HttpResponse:
     tenant = tenant_of(request)
     form = TenantSettingsForm(request.POST or None, instance=tenant)
     if request.method == "POST" and form.is_valid():
-        services.tenant_update(tenant=tenant, **{f: form.cleaned_data[f] for f in form.fields})
-        messages.success(request, "Tenant settings saved.")
-        return redirect("tenant_settings")
+        address = request.META.get("REMOTE_ADDR")
+        if not ip_allowed(form.instance.login_allowed_ips, address):
+            # The list applies from the next request: an admin must not lock out the
+            # very session that saves it.
+            form.add_error("login_allowed_ips", f"Your own address {address} is not in "
+                           "the list: saving it would log you out for good.")
+        else:
+            services.tenant_update(tenant=tenant,
+                                   **{f: form.cleaned_data[f] for f in form.fields})
+            messages.success(request, "Tenant settings saved.")
+            return redirect("tenant_settings")
     return render(request, "tenants/settings.html", {"form": form},
                   status=400 if form.errors else 200)
 
