@@ -27,9 +27,10 @@ def sip_forward_uris_of(*, tenant: Tenant, campaign_id: int) -> QuerySet[SipForw
     return SipForwardUri.objects.filter(tenant=tenant, campaign=campaign)
 
 
-def sip_forward_uri_get(*, tenant: Tenant, campaign_id: int, uri_id: int) -> SipForwardUri:
-    found = SipForwardUri.objects.filter(tenant=tenant, campaign_id=campaign_id,
-                                         id=uri_id).first()
+def sip_forward_uri_get(*, tenant: Tenant, campaign_id: int, uri_id: int,
+                        for_update: bool = False) -> SipForwardUri:
+    forwards = SipForwardUri.objects.filter(tenant=tenant, campaign_id=campaign_id, id=uri_id)
+    found = (forwards.select_for_update() if for_update else forwards).first()
     if found is None:
         raise NotFoundError(f"SIP forward URI {uri_id} not found.")
     return found
@@ -57,9 +58,9 @@ def sip_forward_uri_create(*, tenant: Tenant, campaign_id: int,
 @transaction.atomic
 def sip_forward_uri_update(*, tenant: Tenant, campaign_id: int, uri_id: int,
                            **fields: Any) -> SipForwardUri:
-    sip_forward_uri_get(tenant=tenant, campaign_id=campaign_id, uri_id=uri_id)
     # Locked: two concurrent edits apply one after the other, never half of each.
-    forward = SipForwardUri.objects.select_for_update().get(id=uri_id)
+    forward = sip_forward_uri_get(tenant=tenant, campaign_id=campaign_id, uri_id=uri_id,
+                                  for_update=True)
     return _save(forward, fields)
 
 

@@ -100,12 +100,18 @@ def _claim(adapter: RemoteAdapter, at: datetime, batch: int) -> tuple[list[Outbo
         lease_until
 
 
+def _address_refusal(adapter: RemoteAdapter) -> Outcome | None:
+    """The outcome every message of a batch gets when the webhook host resolves to a
+    private address (resolved once per batch, not once per message)."""
+    if private_allowed() or not (address := private_address_of(adapter.webhook_url)):
+        return None
+    # Not retried: the address will not become public by waiting.
+    return Outcome("failed", None, f"refused: the webhook host resolves to the private "
+                                   f"address {address} (LEADFLOW_WEBHOOK_ALLOW_PRIVATE "
+                                   f"allows it)"[:300])
+
+
 def _send(client: httpx.Client, adapter: RemoteAdapter, message: OutboxMessage) -> Outcome:
-    if not private_allowed() and (address := private_address_of(adapter.webhook_url)):
-        # Not retried: the address will not become public by waiting.
-        return Outcome("failed", None, f"refused: the webhook host resolves to the private "
-                                       f"address {address} (LEADFLOW_WEBHOOK_ALLOW_PRIVATE "
-                                       f"allows it)"[:300])
     body = message_body(message)
     headers = {
         "Content-Type": "application/json",
@@ -155,8 +161,10 @@ def _deliver_tenant(client: httpx.Client, adapter: RemoteAdapter, at: datetime, 
     retryable failure, put the rest back, due with the failed one, and stop. Returns
     whether more messages may be due now (a full batch went through)."""
     messages, lease_until = _claim(adapter, at, batch)
+    refusal = _address_refusal(adapter) if messages else None
     for index, message in enumerate(messages):
-        verdict = _record(message, lease_until, _send(client, adapter, message), at)
+        outcome = refusal or _send(client, adapter, message)
+        verdict = _record(message, lease_until, outcome, at)
         if verdict == "delivered":
             report.delivered += 1
         elif verdict == "failed":

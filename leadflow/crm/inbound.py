@@ -81,8 +81,10 @@ def inbound_routes_of(*, tenant: Tenant) -> list[InboundRoute]:
     return list(InboundRoute.objects.filter(tenant=tenant).select_related("campaign"))
 
 
-def inbound_route_get(*, tenant: Tenant, route_id: int) -> InboundRoute:
-    route = InboundRoute.objects.filter(tenant=tenant, id=route_id).first()
+def inbound_route_get(*, tenant: Tenant, route_id: int,
+                      for_update: bool = False) -> InboundRoute:
+    routes = InboundRoute.objects.filter(tenant=tenant, id=route_id)
+    route = (routes.select_for_update() if for_update else routes).first()
     if route is None:
         raise NotFoundError(f"Inbound route {route_id} not found.")
     return route
@@ -135,8 +137,9 @@ def inbound_route_create(*, tenant: Tenant, **fields: Any) -> InboundRoute:
 
 @transaction.atomic
 def inbound_route_update(*, tenant: Tenant, route_id: int, **fields: Any) -> InboundRoute:
-    inbound_route_get(tenant=tenant, route_id=route_id)
-    return _apply(InboundRoute.objects.select_for_update().get(id=route_id), fields)
+    # Locked: two concurrent edits apply one after the other, never half of each.
+    return _apply(inbound_route_get(tenant=tenant, route_id=route_id, for_update=True),
+                  fields)
 
 
 def inbound_route_delete(*, tenant: Tenant, route_id: int) -> None:
